@@ -1,0 +1,246 @@
+/* vitalsd.c - the vitals daemon: libvitals plus a YAML file. Runs until
+ * SIGTERM or SIGINT, reloads the file on SIGHUP. Uses only vitals.h. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vitals.h"
+
+#define EXIT_CONFIG 2
+#define GRACE_MS 5000
+
+static vitals_log_level_t min_level = VITALS_LOG_INFO;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: vitalsd --config FILE [--log-level LEVEL]\n"
+            "       vitalsd --check-config FILE\n"
+            "\n"
+            "Runs health checks in the background and serves their results "
+            "over HTTP\n"
+            "(IETF health+json on /health). See docs/config.md for the "
+            "file.\n"
+            "\n"
+            "  -c, --config FILE        run with the configuration in FILE\n"
+            "  -t, --check-config FILE  validate FILE and exit: 0 when "
+            "valid, 2 after\n"
+            "                           printing every error as "
+            "FILE:LINE:COLUMN: message\n"
+            "  -l, --log-level LEVEL    debug, info, warn or error "
+            "(default info)\n"
+            "  -V, --version            print the version and exit\n"
+            "  -h, --help               print this help and exit\n"
+            "\n"
+            "Signals: SIGHUP reloads FILE (a broken file is logged and the "
+            "running\n"
+            "configuration kept); SIGTERM and SIGINT finish requests in "
+            "flight and exit 0.\n");
+}
+
+static const char *level_name(vitals_log_level_t l)
+{
+    switch (l) {
+    case VITALS_LOG_DEBUG:
+        return "DEBUG";
+    case VITALS_LOG_INFO:
+        return "INFO";
+    case VITALS_LOG_WARN:
+        return "WARN";
+    case VITALS_LOG_ERROR:
+        return "ERROR";
+    }
+    return "INFO";
+}
+
+/* One line per event: "2026-11-21T20:17:36.123Z INFO message". */
+static void log_line(vitals_log_level_t level, const char *msg, void *data)
+{
+    struct timespec ts;
+    struct tm tm;
+
+    (void)data;
+    if (level < min_level)
+        return;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s\n",
+            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+            tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, level_name(level),
+            msg);
+}
+
+static void logf_(vitals_log_level_t level, const char *fmt, ...)
+    VITALS_PRINTF(2, 3);
+static void logf_(vitals_log_level_t level, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    log_line(level, buf, NULL);
+}
+
+static int parse_level(const char *s)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static void print_errors(FILE *out, const vitals_errors_t *e)
+{
+    for (size_t i = 0; i < vitals_errors_count(e); i++)
+        fprintf(out, "%s\n", vitals_errors_get(e, i));
+}
+
+static int check_config(const char *path)
+{
+    vitals_errors_t *e = NULL;
+    int rc = vitals_config_check(path, &e);
+
+    if (rc == VITALS_OK) {
+        printf("%s: configuration is valid\n", path);
+        return 0;
+    }
+    if (e != NULL)
+        print_errors(stderr, e);
+    else
+        fprintf(stderr, "%s: %s\n", path, vitals_strerror(rc));
+    vitals_errors_free(e);
+    return EXIT_CONFIG;
+}
+
+static void reload(vitals_t *v, const char *path)
+{
+    vitals_errors_t *e = NULL;
+    int rc;
+
+    logf_(VITALS_LOG_INFO, "SIGHUP: reloading %s", path);
+    rc = vitals_config_load(v, path, &e);
+    if (rc == VITALS_OK)
+        return;
+    for (size_t i = 0; i < vitals_errors_count(e); i++)
+        logf_(VITALS_LOG_ERROR, "config error: %s", vitals_errors_get(e, i));
+    logf_(VITALS_LOG_ERROR,
+          "%s not reloaded (%s): the previous configuration keeps serving",
+          path, vitals_strerror(rc));
+    vitals_errors_free(e);
+}
+
+static int run(const char *path)
+{
+    vitals_errors_t *e = NULL;
+    vitals_t *v;
+    sigset_t set;
+    int rc, sig = 0;
+
+    /* Every thread the library starts inherits this mask, so the signals
+     * arrive only here, in sigwait. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if ((v = vitals_new()) == NULL) {
+        fprintf(stderr, "vitalsd: out of memory\n");
+        return 1;
+    }
+    vitals_set_log(v, log_line, NULL);
+    logf_(VITALS_LOG_INFO, "vitalsd %s starting with %s", VITALS_VERSION,
+          path);
+    rc = vitals_config_load(v, path, &e);
+    if (rc != VITALS_OK) {
+        if (e != NULL)
+            print_errors(stderr, e);
+        else
+            fprintf(stderr, "%s: %s\n", path, vitals_strerror(rc));
+        vitals_errors_free(e);
+        vitals_free(v);
+        return EXIT_CONFIG;
+    }
+    if ((rc = vitals_start(v)) != VITALS_OK) {
+        logf_(VITALS_LOG_ERROR, "cannot start: %s", vitals_strerror(rc));
+        vitals_free(v);
+        return 1;
+    }
+    logf_(VITALS_LOG_INFO, "started");
+    for (;;) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            break;
+        reload(v, path);
+    }
+    logf_(VITALS_LOG_INFO, "%s: stopping", strsignal(sig));
+    vitals_stop(v, GRACE_MS);
+    vitals_free(v);
+    logf_(VITALS_LOG_INFO, "stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", required_argument, NULL, 't'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *config = NULL, *check = NULL;
+    int opt, level;
+
+    while ((opt = getopt_long(argc, argv, "c:t:l:Vh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config = optarg;
+            break;
+        case 't':
+            check = optarg;
+            break;
+        case 'l':
+            if ((level = parse_level(optarg)) < 0) {
+                fprintf(stderr, "vitalsd: unknown log level '%s' (debug, "
+                                "info, warn, error)\n",
+                        optarg);
+                return EXIT_CONFIG;
+            }
+            min_level = (vitals_log_level_t)level;
+            break;
+        case 'V':
+            printf("vitalsd %s\n", VITALS_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return EXIT_CONFIG;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "vitalsd: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return EXIT_CONFIG;
+    }
+    if (check != NULL)
+        return check_config(check);
+    if (config == NULL) {
+        usage(stderr);
+        return EXIT_CONFIG;
+    }
+    return run(config);
+}

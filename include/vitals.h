@@ -1,0 +1,289 @@
+/* vitals.h - the public interface of libvitals: health checks run in the
+ * background, aggregated, and served over HTTP.
+ *
+ * The model: an instance (vitals_t) holds named checks. Each check runs on
+ * its own schedule in a background worker, under a timeout, and reports a
+ * result (status, description, error, data). After each round of results the
+ * scheduler publishes an immutable snapshot; readers (the HTTP server, or the
+ * application through vitals_snapshot_get) only ever read snapshots, so a
+ * request never runs a check and a slow check never slows a request.
+ *
+ * Ownership, everywhere below:
+ *   - "borrowed": the caller keeps ownership; the library copies what it needs.
+ *   - "new": the caller owns the returned object and frees it with the named
+ *     function.
+ *   - "owned by X": valid as long as X is alive; do not free.
+ * Every *_free and *_release function accepts NULL and does nothing.
+ *
+ * Errors are negative integers from VITALS_ERRNO_MAP; 0 is success.
+ * The library never prints, never exits and installs no signal handlers: it
+ * reports through the log callback set with vitals_set_log.
+ */
+#ifndef VITALS_H
+#define VITALS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define VITALS_EXTERN __attribute__((visibility("default")))
+#define VITALS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define VITALS_EXTERN
+#define VITALS_PRINTF(f, a)
+#endif
+
+#define VITALS_VERSION "0.1.0"
+
+/* Error codes. Append only: never renumber. */
+#define VITALS_ERRNO_MAP(XX)                                                  \
+    XX(EINVAL, -1, "invalid argument")                                        \
+    XX(ENOMEM, -2, "out of memory")                                           \
+    XX(EEXIST, -3, "a check with this name already exists")                   \
+    XX(ENOENT, -4, "no such check")                                           \
+    XX(EBUSY, -5, "the instance is already running")                          \
+    XX(ECONFIG, -6, "the configuration has errors")                           \
+    XX(ELISTEN, -7, "cannot listen on the address")                           \
+    XX(ETYPE, -8, "unknown check type")                                       \
+    XX(ESYS, -9, "a system call failed")
+
+typedef enum {
+    VITALS_OK = 0,
+#define XX(name, value, text) VITALS_##name = value,
+    VITALS_ERRNO_MAP(XX)
+#undef XX
+} vitals_errno_t;
+
+/* A static string describing err. Never NULL. */
+VITALS_EXTERN const char *vitals_strerror(int err);
+
+/* Status, ordered from best to worst: the aggregate is the maximum. */
+typedef enum {
+    VITALS_HEALTHY = 0,
+    VITALS_DEGRADED = 1,
+    VITALS_UNHEALTHY = 2
+} vitals_status_t;
+
+/* "healthy", "degraded" or "unhealthy" (static). */
+VITALS_EXTERN const char *vitals_status_name(vitals_status_t s);
+
+typedef struct vitals vitals_t;
+
+/* ------------------------------------------------------------------------
+ * Instance
+ */
+
+/* A new, stopped instance with no checks. Free with vitals_free. Returns
+ * NULL when out of memory. */
+VITALS_EXTERN vitals_t *vitals_new(void);
+
+/* Stops the instance if it runs (see vitals_stop) and frees everything it
+ * owns, including the data of callback checks (through their free_data). */
+VITALS_EXTERN void vitals_free(vitals_t *v);
+
+/* Describes the service in every format (IETF serviceId, description,
+ * version, releaseId; mosparo's service). All borrowed; NULL leaves a field
+ * unset. */
+VITALS_EXTERN int vitals_set_service(vitals_t *v, const char *id,
+                                     const char *description,
+                                     const char *version,
+                                     const char *release_id);
+
+typedef enum {
+    VITALS_LOG_DEBUG = 0,
+    VITALS_LOG_INFO = 1,
+    VITALS_LOG_WARN = 2,
+    VITALS_LOG_ERROR = 3
+} vitals_log_level_t;
+
+/* Receives one line per event (no trailing newline; msg borrowed for the
+ * call). Called from library threads; must be thread-safe. With no
+ * callback, nothing is logged. */
+typedef void (*vitals_log_fn)(vitals_log_level_t level, const char *msg,
+                              void *data);
+VITALS_EXTERN void vitals_set_log(vitals_t *v, vitals_log_fn fn, void *data);
+
+/* ------------------------------------------------------------------------
+ * Checks
+ */
+
+/* How a check is scheduled and counted. Initialise with
+ * vitals_check_opts_init, then change what you need. */
+typedef struct vitals_check_opts {
+    int64_t interval_ms;      /* between runs; default 30000 */
+    int64_t timeout_ms;       /* a run longer than this fails; default 10000 */
+    int64_t initial_delay_ms; /* before the first run; default 0 */
+    const char *const *tags;  /* borrowed array of ntags strings */
+    size_t ntags;
+    int critical;               /* 0: a failure counts as degraded; default 1 */
+    unsigned failure_threshold; /* contiguous failures to report one; 1 */
+    unsigned success_threshold; /* contiguous successes to recover; 1 */
+    const char *description;    /* shown when the check gives none; NULL */
+} vitals_check_opts_t;
+
+VITALS_EXTERN void vitals_check_opts_init(vitals_check_opts_t *o);
+
+/* What a running check reports into. Owned by the library; valid only
+ * until the check function returns. */
+typedef struct vitals_result vitals_result_t;
+
+/* A check. Runs in a library worker thread, never concurrently with itself.
+ * It should return within vitals_result_remaining_ms(r); if it does not, the
+ * check is reported unhealthy ("timed out after <timeout>") at the deadline
+ * and whatever it reports later is discarded. A check that reports nothing
+ * is healthy. */
+typedef void (*vitals_check_fn)(vitals_result_t *r, void *data);
+
+/* Registers a check that calls fn(r, data). name and opts are borrowed.
+ * data is owned by the instance from now on: free_data(data) is called when
+ * the check is removed or the instance freed, and also when this call fails.
+ * Names are 1-128 characters of [A-Za-z0-9._-].
+ * Returns 0, VITALS_EEXIST, VITALS_EINVAL or VITALS_ENOMEM. */
+VITALS_EXTERN int vitals_add_check(vitals_t *v, const char *name,
+                                   const vitals_check_opts_t *opts,
+                                   vitals_check_fn fn, void *data,
+                                   void (*free_data)(void *));
+
+/* Registers a built-in check type ("disk", "tcp", "exec", ...) with its
+ * settings as a JSON object text, e.g. {"path": "/", "degraded_below":
+ * "512MB"} (the same keys as the YAML configuration). All arguments
+ * borrowed. On VITALS_ECONFIG or VITALS_ETYPE, *err (when err is not NULL)
+ * receives a new message to free(). */
+VITALS_EXTERN int vitals_add_builtin(vitals_t *v, const char *name,
+                                     const vitals_check_opts_t *opts,
+                                     const char *type,
+                                     const char *settings_json, char **err);
+
+/* Removes a check; a run in progress finishes and is discarded. */
+VITALS_EXTERN int vitals_remove_check(vitals_t *v, const char *name);
+
+/* Reporting, from inside a check function. Each setter overrides the
+ * previous value. Setting an error without a status makes the result
+ * unhealthy. */
+VITALS_EXTERN void vitals_result_set_status(vitals_result_t *r,
+                                            vitals_status_t s);
+VITALS_EXTERN void vitals_result_set_description(vitals_result_t *r,
+                                                 const char *fmt, ...)
+    VITALS_PRINTF(2, 3);
+VITALS_EXTERN void vitals_result_set_error(vitals_result_t *r,
+                                           const char *fmt, ...)
+    VITALS_PRINTF(2, 3);
+/* Facts about the check, shown as its data object. key borrowed. */
+VITALS_EXTERN int vitals_result_set_int(vitals_result_t *r, const char *key,
+                                        int64_t value);
+VITALS_EXTERN int vitals_result_set_double(vitals_result_t *r,
+                                           const char *key, double value);
+VITALS_EXTERN int vitals_result_set_string(vitals_result_t *r,
+                                           const char *key,
+                                           const char *value);
+VITALS_EXTERN int vitals_result_set_bool(vitals_result_t *r, const char *key,
+                                         int value);
+/* value is JSON text; VITALS_EINVAL when it does not parse. */
+VITALS_EXTERN int vitals_result_set_json(vitals_result_t *r, const char *key,
+                                         const char *value);
+/* The check's main reading, for formats that have one (IETF observedValue,
+ * observedUnit; the key becomes "name:measurement"). unit may be NULL. */
+VITALS_EXTERN void vitals_result_observe(vitals_result_t *r,
+                                         const char *measurement,
+                                         double value, const char *unit);
+/* A nested result (a group member, a remote service's check), reported the
+ * same way. Owned by r. NULL when out of memory. */
+VITALS_EXTERN vitals_result_t *vitals_result_child(vitals_result_t *r,
+                                                   const char *key);
+/* Milliseconds left before this run's deadline (never below 0). */
+VITALS_EXTERN int64_t vitals_result_remaining_ms(const vitals_result_t *r);
+
+/* ------------------------------------------------------------------------
+ * Running
+ */
+
+/* Adds an HTTP listener: "host:port" or "[v6]:port"; port 0 picks a free
+ * port (see vitals_listen_port). Only before vitals_start. */
+VITALS_EXTERN int vitals_listen(vitals_t *v, const char *address);
+
+/* Starts the scheduler and the listeners. VITALS_ELISTEN when an address
+ * cannot be bound; VITALS_EBUSY when already started. */
+VITALS_EXTERN int vitals_start(vitals_t *v);
+
+/* The port the i-th listener is bound to after vitals_start, or -1. */
+VITALS_EXTERN int vitals_listen_port(const vitals_t *v, size_t i);
+
+/* Stops accepting connections, lets requests in flight finish (up to
+ * grace_ms), stops the scheduler. Checks hung in their callback are
+ * abandoned, not waited for. Safe to call twice. */
+VITALS_EXTERN void vitals_stop(vitals_t *v, int64_t grace_ms);
+
+/* ------------------------------------------------------------------------
+ * Reading results
+ */
+
+/* One check as of a snapshot. All pointers owned by the snapshot. */
+typedef struct vitals_check_state {
+    const char *name;
+    const char *type;        /* "callback" or a built-in type name */
+    vitals_status_t status;  /* reported: after thresholds and criticality */
+    const char *description; /* NULL when none */
+    const char *error;       /* NULL while passing */
+    const char *data_json;   /* a JSON object, "{}" when empty */
+    int64_t timestamp_ns;    /* wall clock of the last run's start; 0: none */
+    int64_t duration_ns;     /* of the last run */
+    uint64_t contiguous_failures;
+    int64_t first_failure_ns; /* start of the current failure streak; 0 */
+    int64_t last_success_ns;  /* 0 when it never passed */
+    int critical;
+    const char *const *tags;
+    size_t ntags;
+    const struct vitals_check_state *children; /* nested results */
+    size_t nchildren;
+} vitals_check_state_t;
+
+typedef struct vitals_snapshot vitals_snapshot_t;
+
+/* The latest published snapshot: new reference, release with
+ * vitals_snapshot_release. Never NULL for a live instance (before the first
+ * run every check is unhealthy with the error "not yet run"). */
+VITALS_EXTERN vitals_snapshot_t *vitals_snapshot_get(vitals_t *v);
+VITALS_EXTERN void vitals_snapshot_release(vitals_snapshot_t *s);
+/* Worst status of all checks; healthy when there are none. */
+VITALS_EXTERN vitals_status_t vitals_snapshot_status(
+    const vitals_snapshot_t *s);
+VITALS_EXTERN size_t vitals_snapshot_count(const vitals_snapshot_t *s);
+/* The i-th check in registration order, or NULL past the end. */
+VITALS_EXTERN const vitals_check_state_t *vitals_snapshot_check(
+    const vitals_snapshot_t *s, size_t i);
+/* A counter that grows with every publication. */
+VITALS_EXTERN uint64_t vitals_snapshot_generation(const vitals_snapshot_t *s);
+
+/* ------------------------------------------------------------------------
+ * Configuration (the YAML file of vitalsd; docs/config.md)
+ */
+
+/* Messages "FILE:LINE:COLUMN: message", in file order. */
+typedef struct vitals_errors vitals_errors_t;
+VITALS_EXTERN size_t vitals_errors_count(const vitals_errors_t *e);
+/* Owned by e. */
+VITALS_EXTERN const char *vitals_errors_get(const vitals_errors_t *e,
+                                            size_t i);
+VITALS_EXTERN void vitals_errors_free(vitals_errors_t *e);
+
+/* Reads a configuration file and applies it to v: the first time, before
+ * vitals_start; again at any time to reload. A reload adds, removes and
+ * changes checks; a check whose settings did not change keeps its history.
+ * Nothing is applied when the file has any error: VITALS_ECONFIG, and *errs
+ * (new, when errs is not NULL) lists every error found. path borrowed. */
+VITALS_EXTERN int vitals_config_load(vitals_t *v, const char *path,
+                                     vitals_errors_t **errs);
+
+/* Validates a configuration file without applying it. Same results. */
+VITALS_EXTERN int vitals_config_check(const char *path,
+                                      vitals_errors_t **errs);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VITALS_H */

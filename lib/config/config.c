@@ -1,0 +1,326 @@
+/* config.c - the YAML configuration of vitalsd: reads the settings tree,
+ * checks every key (collecting all errors, each at its file:line:column),
+ * and applies the result to an instance in one step, so that a broken file
+ * changes nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine.h"
+#include "../http/server.h"
+#include "../vnode.h"
+#include "yaml.h"
+
+typedef struct vconf {
+    const char *service[4]; /* id, description, version, release_id */
+    char **listen;
+    size_t nlisten;
+    vcheck_t **checks;
+    size_t n, cap;
+} vconf_t;
+
+typedef struct vdefaults {
+    int64_t interval_ms, timeout_ms, initial_delay_ms;
+} vdefaults_t;
+
+static void conf_clear(vconf_t *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        vcheck_unref(c->checks[i]);
+    free(c->checks);
+    vnode_strv_free(c->listen);
+    memset(c, 0, sizeof(*c));
+}
+
+/* A map-valued key: NULL when absent; an error when not a map. */
+static vnode_t *get_map(vnode_t *parent, const char *key, verrs_t *e)
+{
+    vnode_t *n = vnode_get(parent, key);
+
+    if (n == NULL || n->null)
+        return NULL;
+    if (n->kind != VNODE_MAP) {
+        verrs_add(e, n, "'%s': expected a map of keys", key);
+        return NULL;
+    }
+    return n;
+}
+
+static void read_service(vnode_t *root, vconf_t *c, verrs_t *e)
+{
+    static const char *const keys[] = {"id", "description", "version",
+                                       "release_id"};
+    vnode_t *svc = get_map(root, "service", e);
+
+    if (svc == NULL)
+        return;
+    for (size_t i = 0; i < 4; i++)
+        vnode_str(svc, keys[i], &c->service[i], e);
+    vnode_map_done(svc, "service", e);
+}
+
+static void read_listen(vnode_t *root, vconf_t *c, verrs_t *e)
+{
+    vnode_t *node = vnode_get(root, "listen");
+
+    if (vnode_strlist(root, "listen", &c->listen, &c->nlisten, e) != 1)
+        return;
+    for (size_t i = 0; i < c->nlisten; i++) {
+        vnode_t *item = node->kind == VNODE_SEQ ? node->items[i] : node;
+        char *host = NULL;
+        int port;
+
+        if (vaddr_split(c->listen[i], &host, &port) != 0)
+            verrs_add(e, item,
+                      "'listen': expected host:port or [v6]:port, got \"%s\"",
+                      c->listen[i]);
+        free(host);
+    }
+}
+
+static void read_defaults(vnode_t *root, vdefaults_t *d, verrs_t *e)
+{
+    vnode_t *m = get_map(root, "defaults", e);
+
+    d->interval_ms = 30000;
+    d->timeout_ms = 10000;
+    d->initial_delay_ms = 0;
+    if (m == NULL)
+        return;
+    vnode_duration(m, "interval", &d->interval_ms, e);
+    vnode_duration(m, "timeout", &d->timeout_ms, e);
+    vnode_duration(m, "initial_delay", &d->initial_delay_ms, e);
+    vnode_map_done(m, "defaults", e);
+}
+
+static int positive(vnode_t *m, const char *key, int64_t *ms, verrs_t *e)
+{
+    vnode_t *n = vnode_get(m, key);
+
+    if (n != NULL && !n->null && *ms <= 0) {
+        verrs_add(e, n, "'%s': must be longer than 0", key);
+        return -1;
+    }
+    return 0;
+}
+
+/* The generic keys every check has, into opts. */
+static void read_check_opts(vnode_t *m, const vdefaults_t *d,
+                            vitals_check_opts_t *o, char ***tags,
+                            verrs_t *e)
+{
+    int64_t n;
+
+    vitals_check_opts_init(o);
+    o->interval_ms = d->interval_ms;
+    o->timeout_ms = d->timeout_ms;
+    o->initial_delay_ms = d->initial_delay_ms;
+    vnode_duration(m, "interval", &o->interval_ms, e);
+    vnode_duration(m, "timeout", &o->timeout_ms, e);
+    vnode_duration(m, "initial_delay", &o->initial_delay_ms, e);
+    positive(m, "interval", &o->interval_ms, e);
+    positive(m, "timeout", &o->timeout_ms, e);
+    vnode_bool(m, "critical", &o->critical, e);
+    if (vnode_int(m, "failure_threshold", 1, 1000, &n, e) == 1)
+        o->failure_threshold = (unsigned)n;
+    if (vnode_int(m, "success_threshold", 1, 1000, &n, e) == 1)
+        o->success_threshold = (unsigned)n;
+    vnode_str(m, "description", &o->description, e);
+    if (vnode_strlist(m, "tags", tags, &o->ntags, e) == 1)
+        o->tags = (const char *const *)*tags;
+}
+
+static int conf_push(vconf_t *c, vcheck_t *ch)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        vcheck_t **a = realloc(c->checks, cap * sizeof(*a));
+
+        if (a == NULL)
+            return -1;
+        c->checks = a;
+        c->cap = cap;
+    }
+    c->checks[c->n++] = ch;
+    return 0;
+}
+
+static char *fingerprint(const vnode_t *m, const vitals_check_opts_t *o)
+{
+    char *dump = vnode_dump(m), *fp = NULL;
+
+    if (dump != NULL &&
+        asprintf(&fp, "%lld/%lld/%lld %s", (long long)o->interval_ms,
+                 (long long)o->timeout_ms, (long long)o->initial_delay_ms,
+                 dump) < 0)
+        fp = NULL;
+    free(dump);
+    return fp;
+}
+
+static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
+                       const vdefaults_t *d, verrs_t *e)
+{
+    const char *name = key->str, *type_name = NULL;
+    const vcheck_type_t *type = NULL;
+    vitals_check_opts_t o;
+    char **tags = NULL, what[160];
+    size_t before = e->n;
+    vcheck_t *ch = NULL;
+    void *state = NULL;
+
+    if (m->kind != VNODE_MAP) {
+        verrs_add(e, m, "check '%s': expected a map of keys", name);
+        return;
+    }
+    if (!vcheck_name_valid(name))
+        verrs_add(e, key,
+                  "invalid check name '%s': use 1 to 128 letters, digits, "
+                  "'.', '_' or '-'",
+                  name);
+    read_check_opts(m, d, &o, &tags, e);
+    if (vnode_str(m, "type", &type_name, e) == 0)
+        verrs_add(e, m, "check '%s': missing required key 'type'", name);
+    if (type_name != NULL && (type = vcheck_type_find(type_name)) == NULL)
+        verrs_add(e, vnode_get(m, "type"),
+                  "check '%s': unknown check type '%s' (known: %s)", name,
+                  type_name, vcheck_type_names());
+    if (type != NULL)
+        state = type->configure(m, e);
+    snprintf(what, sizeof(what), "check '%s'", name);
+    vnode_map_done(m, what, e);
+    if (e->n == before && state != NULL &&
+        (ch = vcheck_new(vcheck_name_valid(name) ? name : "x", &o)) != NULL) {
+        ch->type = type;
+        ch->type_name = type->name;
+        ch->type_state = state;
+        state = NULL;
+        ch->fingerprint = fingerprint(m, &o);
+        if (ch->fingerprint == NULL || conf_push(c, ch) != 0) {
+            verrs_add(e, key, "out of memory");
+            vcheck_unref(ch);
+        }
+    }
+    if (state != NULL && type->free != NULL)
+        type->free(state);
+    vnode_strv_free(tags);
+}
+
+static void read_checks(vnode_t *root, vconf_t *c, const vdefaults_t *d,
+                        verrs_t *e)
+{
+    vnode_t *m = get_map(root, "checks", e);
+
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->n; i++) {
+        m->used[i] = 1;
+        read_check(c, m->keys[i], m->items[i], d, e);
+    }
+}
+
+/* Reads path into c. Returns the number of errors. */
+static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
+{
+    vnode_t *root = vyaml_load_file(path, e);
+    vdefaults_t d;
+
+    memset(c, 0, sizeof(*c));
+    if (root == NULL)
+        return e->n ? e->n : 1;
+    read_service(root, c, e);
+    read_listen(root, c, e);
+    read_defaults(root, &d, e);
+    read_checks(root, c, &d, e);
+    vnode_map_done(root, "the configuration", e);
+    /* The service strings point into the tree: copy them out first. */
+    for (size_t i = 0; i < 4; i++)
+        c->service[i] = c->service[i] ? strdup(c->service[i]) : NULL;
+    vnode_free(root);
+    return e->n + (size_t)e->oom;
+}
+
+static void service_free(vconf_t *c)
+{
+    for (size_t i = 0; i < 4; i++)
+        free((char *)c->service[i]);
+}
+
+static int listen_differs(const vitals_t *v, const vconf_t *c)
+{
+    if (v->nlisten != c->nlisten)
+        return 1;
+    for (size_t i = 0; i < c->nlisten; i++)
+        if (strcmp(v->listen[i], c->listen[i]) != 0)
+            return 1;
+    return 0;
+}
+
+static void apply(vitals_t *v, vconf_t *c)
+{
+    size_t kept, n = c->n;
+
+    if (!v->started) {
+        for (size_t i = 0; i < v->nlisten; i++)
+            free(v->listen[i]);
+        free(v->listen);
+        v->listen = c->listen;
+        v->nlisten = c->nlisten;
+        c->listen = NULL;
+    } else if (listen_differs(v, c)) {
+        vlog(v, VITALS_LOG_WARN,
+             "listen addresses changed: restart vitalsd to apply them");
+    }
+    vitals_set_service(v, c->service[0], c->service[1], c->service[2],
+                       c->service[3]);
+    pthread_mutex_lock(&v->lock);
+    kept = engine_replace(v, c->checks, n, vclock_mono(v->clock));
+    pthread_cond_signal(&v->wake);
+    pthread_mutex_unlock(&v->lock);
+    free(c->checks); /* the checks now belong to v */
+    c->checks = NULL;
+    c->n = 0;
+    vlog(v, VITALS_LOG_INFO,
+         "configuration applied: %zu checks (%zu unchanged, %zu new or "
+         "changed)",
+         n, kept, n - kept);
+}
+
+static int load(vitals_t *v, const char *path, vitals_errors_t **errs)
+{
+    verrs_t *e = verrs_new();
+    vconf_t c;
+    int rc = VITALS_OK;
+
+    if (errs != NULL)
+        *errs = NULL;
+    if (e == NULL)
+        return VITALS_ENOMEM;
+    if (path == NULL) {
+        vitals_errors_free(e);
+        return VITALS_EINVAL;
+    }
+    if (conf_read(path, &c, e) > 0)
+        rc = VITALS_ECONFIG;
+    else if (v != NULL)
+        apply(v, &c);
+    service_free(&c);
+    conf_clear(&c);
+    if (errs != NULL && rc != VITALS_OK)
+        *errs = e;
+    else
+        vitals_errors_free(e);
+    return rc;
+}
+
+int vitals_config_load(vitals_t *v, const char *path, vitals_errors_t **errs)
+{
+    if (v == NULL)
+        return VITALS_EINVAL;
+    return load(v, path, errs);
+}
+
+int vitals_config_check(const char *path, vitals_errors_t **errs)
+{
+    return load(NULL, path, errs);
+}

@@ -1,0 +1,484 @@
+/* test_engine.c - the scheduling state machine, driven by a fake clock:
+ * initial delay, cadence, timeouts, thresholds, criticality, aggregation,
+ * reloads. No threads, no sleeps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "snapshot.h"
+
+#define S VCLOCK_S
+#define MS VCLOCK_MS
+#define REAL0 1602684245000000000LL /* 2020-10-14T14:04:05Z */
+
+typedef struct {
+    int64_t mono, real;
+} fake_t;
+
+static int64_t fake_mono(void *d) { return ((fake_t *)d)->mono; }
+static int64_t fake_real(void *d) { return ((fake_t *)d)->real; }
+
+static fake_t fake;
+static const vclock_t fake_clock = {fake_mono, fake_real, &fake};
+
+static void advance(int64_t ns)
+{
+    fake.mono += ns;
+    fake.real += ns;
+}
+
+/* What a scripted check reports next. */
+typedef struct {
+    vitals_status_t status;
+    const char *error;
+    int64_t cost; /* fake time the run takes */
+    int runs;
+} script_t;
+
+static void scripted(vitals_result_t *r, void *data)
+{
+    script_t *s = data;
+
+    s->runs++;
+    vitals_result_set_status(r, s->status);
+    if (s->error != NULL)
+        vitals_result_set_error(r, "%s", s->error);
+    vitals_result_set_int(r, "runs", s->runs);
+    advance(s->cost);
+}
+
+static char logbuf[4096];
+static void capture_log(vitals_log_level_t l, const char *msg, void *d)
+{
+    (void)l;
+    (void)d;
+    strncat(logbuf, msg, sizeof(logbuf) - strlen(logbuf) - 2);
+    strcat(logbuf, "\n");
+}
+
+static vitals_t *new_instance(void)
+{
+    vitals_t *v = vitals_new();
+
+    assert_non_null(v);
+    fake.mono = 1000 * S;
+    fake.real = REAL0;
+    v->clock = &fake_clock;
+    logbuf[0] = '\0';
+    vitals_set_log(v, capture_log, NULL);
+    return v;
+}
+
+/* Runs every due check inline and publishes. Returns how many ran. */
+static int tick(vitals_t *v)
+{
+    int n = 0;
+    vrun_t *run = engine_due(v, fake.mono);
+
+    while (run != NULL) {
+        vrun_t *next = run->next;
+
+        engine_execute(run);
+        engine_finish(v, run, fake.mono);
+        run = next;
+        n++;
+    }
+    engine_publish(v, fake.mono);
+    return n;
+}
+
+static const vitals_check_state_t *state(vitals_t *v, size_t i,
+                                         vitals_snapshot_t **s)
+{
+    vitals_snapshot_release(*s);
+    *s = vitals_snapshot_get(v);
+    return vitals_snapshot_check(*s, i);
+}
+
+static void add(vitals_t *v, const char *name, script_t *sc,
+                void (*tweak)(vitals_check_opts_t *))
+{
+    vitals_check_opts_t o;
+
+    vitals_check_opts_init(&o);
+    if (tweak)
+        tweak(&o);
+    assert_int_equal(vitals_add_check(v, name, &o, scripted, sc, NULL), 0);
+}
+
+static void test_no_checks_is_healthy(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_snapshot_t *s = vitals_snapshot_get(v);
+
+    (void)st;
+    assert_int_equal(vitals_snapshot_status(s), VITALS_HEALTHY);
+    assert_int_equal(vitals_snapshot_count(s), 0);
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
+static void delayed(vitals_check_opts_t *o) { o->initial_delay_ms = 5000; }
+
+static void test_not_yet_run_and_initial_delay(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_snapshot_t *s = NULL;
+    script_t sc = {VITALS_HEALTHY, NULL, MS, 0};
+    const vitals_check_state_t *c;
+
+    (void)st;
+    add(v, "db", &sc, delayed);
+    assert_int_equal(tick(v), 0);
+    c = state(v, 0, &s);
+    assert_string_equal(c->name, "db");
+    assert_int_equal(c->status, VITALS_UNHEALTHY);
+    assert_string_equal(c->error, "not yet run");
+    assert_int_equal(c->timestamp_ns, 0);
+    assert_int_equal(vitals_snapshot_status(s), VITALS_UNHEALTHY);
+
+    advance(4999 * MS);
+    assert_int_equal(tick(v), 0);
+    advance(1 * MS);
+    assert_int_equal(tick(v), 1);
+    c = state(v, 0, &s);
+    assert_int_equal(c->status, VITALS_HEALTHY);
+    assert_null(c->error);
+    assert_int_equal(c->duration_ns, MS);
+    assert_int_equal(c->timestamp_ns, REAL0 + 5 * S);
+    assert_int_equal(c->last_success_ns, REAL0 + 5 * S);
+    assert_string_equal(c->data_json, "{\"runs\":1}");
+    assert_non_null(strstr(logbuf, "check db: not yet run -> healthy"));
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
+static void test_interval_cadence(void **st)
+{
+    vitals_t *v = new_instance();
+    script_t sc = {VITALS_HEALTHY, NULL, 2 * S, 0};
+
+    (void)st;
+    add(v, "a", &sc, NULL); /* interval 30 s, each run takes 2 s */
+    int64_t t0 = fake.mono;
+    assert_int_equal(tick(v), 1);
+    /* The next run is due 30 s after the last one started, not finished. */
+    assert_int_equal(engine_next_wake(v), t0 + 30 * S);
+    advance(27 * S);
+    assert_int_equal(tick(v), 0);
+    advance(1 * S);
+    assert_int_equal(tick(v), 1);
+    assert_int_equal(sc.runs, 2);
+    vitals_free(v);
+}
+
+static void short_timeout(vitals_check_opts_t *o)
+{
+    o->timeout_ms = 2000;
+    o->interval_ms = 10000;
+}
+
+static void test_timeout_is_reported_at_the_deadline(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_snapshot_t *s = NULL;
+    script_t sc = {VITALS_HEALTHY, NULL, 0, 0};
+    const vitals_check_state_t *c;
+    vrun_t *run;
+    int64_t t0 = fake.mono;
+
+    (void)st;
+    add(v, "slow", &sc, short_timeout);
+    run = engine_due(v, fake.mono); /* handed to a worker that hangs */
+    assert_non_null(run);
+    assert_null(run->next);
+    assert_int_equal(engine_next_wake(v), t0 + 2 * S);
+    advance(1999 * MS);
+    assert_null(engine_due(v, fake.mono));
+    advance(1 * MS);
+    assert_null(engine_due(v, fake.mono)); /* no second run while hung */
+    engine_publish(v, fake.mono);
+    c = state(v, 0, &s);
+    assert_int_equal(c->status, VITALS_UNHEALTHY);
+    assert_string_equal(c->error, "timed out after 2s");
+    assert_int_equal(c->duration_ns, 2 * S);
+    assert_int_equal(c->contiguous_failures, 1);
+    assert_int_equal(c->first_failure_ns, REAL0);
+    /* While the run hangs there is nothing to wake up for. */
+    assert_int_equal(engine_next_wake(v), INT64_MAX);
+    assert_non_null(strstr(logbuf,
+                           "check slow: not yet run -> unhealthy: timed out "
+                           "after 2s"));
+
+    /* The hung run comes back late: its result is dropped and the check is
+     * scheduled on its cadence again. */
+    advance(20 * S);
+    engine_execute(run);
+    engine_finish(v, run, fake.mono);
+    engine_publish(v, fake.mono);
+    c = state(v, 0, &s);
+    assert_string_equal(c->error, "timed out after 2s");
+    assert_string_equal(c->data_json, "{}");
+    assert_int_equal(engine_next_wake(v), fake.mono);
+    assert_int_equal(tick(v), 1);
+    c = state(v, 0, &s);
+    assert_int_equal(c->status, VITALS_HEALTHY);
+    assert_int_equal(c->contiguous_failures, 0);
+    assert_int_equal(c->first_failure_ns, 0);
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
+static void thresholds(vitals_check_opts_t *o)
+{
+    o->failure_threshold = 3;
+    o->success_threshold = 2;
+    o->interval_ms = 1000;
+}
+
+static void test_thresholds(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_snapshot_t *s = NULL;
+    script_t sc = {VITALS_HEALTHY, NULL, 0, 0};
+    const vitals_check_state_t *c;
+
+    (void)st;
+    add(v, "flappy", &sc, thresholds);
+    assert_int_equal(tick(v), 1);
+    assert_int_equal(state(v, 0, &s)->status, VITALS_HEALTHY);
+
+    sc.status = VITALS_UNHEALTHY;
+    sc.error = "connection refused";
+    for (int i = 1; i <= 2; i++) {
+        advance(S);
+        assert_int_equal(tick(v), 1);
+        c = state(v, 0, &s);
+        assert_int_equal(c->status, VITALS_HEALTHY);
+        assert_null(c->error);
+        assert_int_equal(c->contiguous_failures, (uint64_t)i);
+        assert_int_equal(c->first_failure_ns, REAL0 + S);
+    }
+    advance(S);
+    tick(v);
+    c = state(v, 0, &s);
+    assert_int_equal(c->status, VITALS_UNHEALTHY);
+    assert_string_equal(c->error, "connection refused");
+    assert_int_equal(c->contiguous_failures, 3);
+    assert_non_null(strstr(logbuf, "check flappy: healthy -> unhealthy: "
+                                   "connection refused"));
+
+    sc.status = VITALS_HEALTHY;
+    sc.error = NULL;
+    advance(S);
+    tick(v);
+    c = state(v, 0, &s);
+    /* One success of two: still reported failing, with the failure. */
+    assert_int_equal(c->status, VITALS_UNHEALTHY);
+    assert_string_equal(c->error, "connection refused");
+    assert_int_equal(c->contiguous_failures, 0);
+    advance(S);
+    tick(v);
+    c = state(v, 0, &s);
+    assert_int_equal(c->status, VITALS_HEALTHY);
+    assert_null(c->error);
+    assert_non_null(strstr(logbuf, "check flappy: unhealthy -> healthy"));
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
+static void not_critical(vitals_check_opts_t *o) { o->critical = 0; }
+
+static void test_aggregate_and_criticality(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_snapshot_t *s = NULL;
+    script_t ok = {VITALS_HEALTHY, NULL, 0, 0};
+    script_t soft = {VITALS_UNHEALTHY, "cache down", 0, 0};
+    script_t hard = {VITALS_HEALTHY, NULL, 0, 0};
+
+    (void)st;
+    add(v, "ok", &ok, NULL);
+    add(v, "cache", &soft, not_critical);
+    add(v, "db", &hard, NULL);
+    tick(v);
+    assert_int_equal(state(v, 1, &s)->status, VITALS_DEGRADED);
+    assert_string_equal(state(v, 1, &s)->error, "cache down");
+    assert_int_equal(vitals_snapshot_status(s), VITALS_DEGRADED);
+
+    hard.status = VITALS_UNHEALTHY;
+    advance(30 * S);
+    tick(v);
+    assert_int_equal(state(v, 2, &s)->status, VITALS_UNHEALTHY);
+    /* An error-free unhealthy result still explains itself. */
+    assert_int_equal(vitals_snapshot_status(s), VITALS_UNHEALTHY);
+
+    /* Removing the failing check makes the whole degraded again. */
+    assert_int_equal(vitals_remove_check(v, "db"), 0);
+    assert_int_equal(vitals_remove_check(v, "db"), VITALS_ENOENT);
+    engine_publish(v, fake.mono);
+    vitals_snapshot_release(s);
+    s = vitals_snapshot_get(v);
+    assert_int_equal(vitals_snapshot_count(s), 2);
+    assert_int_equal(vitals_snapshot_status(s), VITALS_DEGRADED);
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
+static void test_error_without_status_is_unhealthy(void **st)
+{
+    vitals_result_t *r = vresult_new(&fake_clock, fake.mono + 3 * S);
+
+    (void)st;
+    vitals_result_set_error(r, "boom %d", 42);
+    assert_int_equal(vitals_result_remaining_ms(r), 3000);
+    vresult_freeze(r);
+    assert_int_equal(r->status, VITALS_UNHEALTHY);
+    assert_string_equal(r->error, "boom 42");
+    assert_string_equal(r->data_json, "{}");
+    vresult_unref(r);
+}
+
+static void test_invalid_registrations(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_check_opts_t o;
+    script_t sc = {0};
+
+    (void)st;
+    vitals_check_opts_init(&o);
+    assert_int_equal(vitals_add_check(v, "a b", &o, scripted, &sc, NULL),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_add_check(v, "", &o, scripted, &sc, NULL),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_add_check(v, "x", &o, NULL, &sc, NULL),
+                     VITALS_EINVAL);
+    o.timeout_ms = 0;
+    assert_int_equal(vitals_add_check(v, "x", &o, scripted, &sc, NULL),
+                     VITALS_EINVAL);
+    vitals_check_opts_init(&o);
+    assert_int_equal(vitals_add_check(v, "x", &o, scripted, &sc, NULL), 0);
+    assert_int_equal(vitals_add_check(v, "x", &o, scripted, &sc, NULL),
+                     VITALS_EEXIST);
+    vitals_free(v);
+}
+
+static void test_removed_while_running(void **st)
+{
+    vitals_t *v = new_instance();
+    script_t sc = {VITALS_HEALTHY, NULL, 0, 0};
+    vrun_t *run;
+
+    (void)st;
+    add(v, "gone", &sc, NULL);
+    run = engine_due(v, fake.mono);
+    assert_non_null(run);
+    assert_int_equal(vitals_remove_check(v, "gone"), 0);
+    engine_execute(run);
+    engine_finish(v, run, fake.mono); /* dropped, no crash, no leak */
+    engine_publish(v, fake.mono);
+    vitals_snapshot_t *s = vitals_snapshot_get(v);
+    assert_int_equal(vitals_snapshot_count(s), 0);
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
+static vcheck_t *conf_check(const char *name, const char *fp, script_t *sc)
+{
+    vcheck_t *c = vcheck_new(name, NULL);
+
+    assert_non_null(c);
+    c->fn = scripted;
+    c->data = sc;
+    c->fingerprint = strdup(fp);
+    return c;
+}
+
+static void test_replace_keeps_unchanged_history(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_snapshot_t *s = NULL;
+    script_t a = {VITALS_UNHEALTHY, "down", 0, 0}, b = a, b2 = a, c = a;
+    vcheck_t *first[2], *second[3];
+
+    (void)st;
+    first[0] = conf_check("a", "same", &a);
+    first[1] = conf_check("b", "v1", &b);
+    engine_replace(v, first, 2, fake.mono);
+    tick(v);
+    advance(30 * S);
+    tick(v);
+    assert_int_equal(state(v, 0, &s)->contiguous_failures, 2);
+
+    second[0] = conf_check("c", "new", &c);
+    second[1] = conf_check("b", "v2", &b2);
+    second[2] = conf_check("a", "same", &a);
+    assert_int_equal(engine_replace(v, second, 3, fake.mono), 1);
+    engine_publish(v, fake.mono);
+    /* New order is the file's; a keeps its streak, b starts anew. */
+    assert_string_equal(state(v, 0, &s)->name, "c");
+    assert_string_equal(state(v, 0, &s)->error, "not yet run");
+    assert_string_equal(state(v, 1, &s)->error, "not yet run");
+    assert_string_equal(state(v, 2, &s)->name, "a");
+    assert_int_equal(state(v, 2, &s)->contiguous_failures, 2);
+    assert_int_equal(state(v, 2, &s)->first_failure_ns, REAL0);
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
+static void group(vitals_result_t *r, void *data)
+{
+    (void)data;
+    vitals_result_set_status(vitals_result_child(r, "Fiscal2"),
+                             VITALS_HEALTHY);
+    vitals_result_t *k = vitals_result_child(r, "Virtual");
+    vitals_result_set_error(k, "printer not reachable");
+    vitals_result_set_status(r, VITALS_UNHEALTHY);
+}
+
+static void test_children(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_snapshot_t *s = NULL;
+    const vitals_check_state_t *c;
+
+    (void)st;
+    assert_int_equal(vitals_add_check(v, "printers", NULL, group, NULL, NULL),
+                     0);
+    tick(v);
+    c = state(v, 0, &s);
+    assert_int_equal(c->nchildren, 2);
+    assert_string_equal(c->children[0].name, "Fiscal2");
+    assert_int_equal(c->children[0].status, VITALS_HEALTHY);
+    assert_null(c->children[0].error);
+    assert_string_equal(c->children[1].name, "Virtual");
+    assert_int_equal(c->children[1].status, VITALS_UNHEALTHY);
+    assert_string_equal(c->children[1].error, "printer not reachable");
+    assert_string_equal(c->children[1].data_json, "{}");
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_checks_is_healthy),
+        cmocka_unit_test(test_not_yet_run_and_initial_delay),
+        cmocka_unit_test(test_interval_cadence),
+        cmocka_unit_test(test_timeout_is_reported_at_the_deadline),
+        cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_aggregate_and_criticality),
+        cmocka_unit_test(test_error_without_status_is_unhealthy),
+        cmocka_unit_test(test_invalid_registrations),
+        cmocka_unit_test(test_removed_while_running),
+        cmocka_unit_test(test_replace_keeps_unchanged_history),
+        cmocka_unit_test(test_children),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
