@@ -1,0 +1,63 @@
+/* builtin.c - the one table of built-in check types, and lookups in it.
+ *
+ * Types are listed here by hand rather than registered by constructors:
+ * a static link would silently drop a file that nothing references. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_type.h"
+
+extern const vcheck_type_t vcheck_disk;
+extern const vcheck_type_t vcheck_exec;
+extern const vcheck_type_t vcheck_tcp;
+
+/* Keep sorted by name: vcheck_type_names lists them in this order. */
+static const vcheck_type_t *const types[] = {
+    &vcheck_disk,
+    &vcheck_exec,
+    &vcheck_tcp,
+};
+
+#define NTYPES (sizeof(types) / sizeof(types[0]))
+
+const vcheck_type_t *vcheck_type_find(const char *name)
+{
+    size_t i;
+
+    if (!name)
+        return NULL;
+    for (i = 0; i < NTYPES; i++) {
+        if (strcmp(types[i]->name, name) == 0)
+            return types[i];
+    }
+    return NULL;
+}
+
+/* Room for every name and its ", ": type names are short words. */
+static char names[NTYPES * 32];
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void names_init(void)
+{
+    size_t i, len = 0, n;
+
+    for (i = 0; i < NTYPES; i++) {
+        n = strlen(types[i]->name);
+        if (len + n + 3 > sizeof(names))
+            break; /* cannot happen with short names; never overflow */
+        if (i > 0) {
+            memcpy(names + len, ", ", 2);
+            len += 2;
+        }
+        memcpy(names + len, types[i]->name, n);
+        len += n;
+    }
+    names[len] = '\0';
+}
+
+const char *vcheck_type_names(void)
+{
+    pthread_once(&names_once, names_init);
+    return names;
+}
