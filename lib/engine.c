@@ -698,7 +698,12 @@ void engine_finish(vitals_t *v, vrun_t *run, int64_t now)
         return;
     }
     c->running = 0;
-    if (!c->timed_out) {
+    if (!c->timed_out && now - run->start_mono >= c->timeout_ns) {
+        /* It came back at or after its deadline before the scheduler
+         * noticed (an exec check kills its command right then): a timeout
+         * all the same, whatever it reported. */
+        apply_timeout(v, c);
+    } else if (!c->timed_out) {
         vresult_freeze(run->result);
         apply_result(v, c, vresult_ref(run->result), run->start_real,
                      now - run->start_mono);

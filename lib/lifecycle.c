@@ -35,6 +35,11 @@ int vitals_start(vitals_t *v)
         return VITALS_EINVAL;
     if (v->started)
         return VITALS_EBUSY;
+    /* Serve the registered checks ("not yet run") from the first request,
+     * never the empty snapshot of a new instance. */
+    pthread_mutex_lock(&v->lock);
+    engine_publish(v, vclock_mono(v->clock));
+    pthread_mutex_unlock(&v->lock);
     if ((rc = runner_start(v)) != VITALS_OK)
         return rc;
     v->started = 1;

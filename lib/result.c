@@ -72,7 +72,8 @@ void vresult_freeze(vitals_result_t *r)
     if (!r->status_set)
         r->status = r->error != NULL ? VITALS_UNHEALTHY : VITALS_HEALTHY;
     if (r->data != NULL)
-        r->data_json = json_dumps(r->data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        r->data_json = json_dumps(r->data, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                              JSON_REAL_PRECISION(15));
     if (r->data_json == NULL)
         r->data_json = strdup("{}");
     if (r->nchildren > 0)

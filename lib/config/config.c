@@ -275,6 +275,8 @@ static void apply(vitals_t *v, vconf_t *c)
                        c->service[3]);
     pthread_mutex_lock(&v->lock);
     kept = engine_replace(v, c->checks, n, vclock_mono(v->clock));
+    /* Publish now: a removed check must not be served a moment longer. */
+    engine_publish(v, vclock_mono(v->clock));
     pthread_cond_signal(&v->wake);
     pthread_mutex_unlock(&v->lock);
     free(c->checks); /* the checks now belong to v */
@@ -284,6 +286,46 @@ static void apply(vitals_t *v, vconf_t *c)
          "configuration applied: %zu checks (%zu unchanged, %zu new or "
          "changed)",
          n, kept, n - kept);
+}
+
+typedef struct {
+    long line, col;
+    size_t index;
+    char *msg;
+} vpos_msg_t;
+
+static int by_position(const void *a, const void *b)
+{
+    const vpos_msg_t *x = a, *y = b;
+
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The loader and the readers find errors in different passes; a user reads
+ * the file top to bottom, so sort by "PATH:LINE:COLUMN:" (stable). */
+static void sort_errors(verrs_t *e, const char *path)
+{
+    size_t plen = strlen(path);
+    vpos_msg_t *m = calloc(e->n, sizeof(*m));
+
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < e->n; i++) {
+        const char *p = e->msgs[i];
+
+        m[i].index = i;
+        m[i].msg = e->msgs[i];
+        if (strncmp(p, path, plen) == 0 && p[plen] == ':')
+            sscanf(p + plen + 1, "%ld:%ld", &m[i].line, &m[i].col);
+    }
+    qsort(m, e->n, sizeof(*m), by_position);
+    for (size_t i = 0; i < e->n; i++)
+        e->msgs[i] = m[i].msg;
+    free(m);
 }
 
 static int load(vitals_t *v, const char *path, vitals_errors_t **errs)
@@ -300,8 +342,10 @@ static int load(vitals_t *v, const char *path, vitals_errors_t **errs)
         vitals_errors_free(e);
         return VITALS_EINVAL;
     }
-    if (conf_read(path, &c, e) > 0)
+    if (conf_read(path, &c, e) > 0) {
         rc = VITALS_ECONFIG;
+        sort_errors(e, path);
+    }
     else if (v != NULL)
         apply(v, &c);
     service_free(&c);

@@ -55,6 +55,34 @@ static char *read_all(const char *path)
     return buf;
 }
 
+/* Daemons still running, killed at exit when a failed test skipped
+ * vd_stop (cmocka leaves a test by longjmp). */
+static pid_t live[64];
+
+static void kill_leftovers(void)
+{
+    for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+        if (live[i] > 0) {
+            kill(live[i], SIGKILL);
+            waitpid(live[i], NULL, 0);
+        }
+}
+
+static void track(pid_t pid, pid_t old)
+{
+    static int registered;
+
+    if (!registered) {
+        atexit(kill_leftovers);
+        registered = 1;
+    }
+    for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+        if (live[i] == old) {
+            live[i] = pid;
+            return;
+        }
+}
+
 void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -102,6 +130,7 @@ vd_t *vd_start(const char *fmt, ...)
 
     d->pid = fork();
     assert_true(d->pid >= 0);
+    track(d->pid, 0);
     if (d->pid == 0) {
         int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 2);
@@ -151,11 +180,21 @@ int vd_stop(vd_t *d)
         kill(d->pid, SIGKILL);
         waitpid(d->pid, NULL, 0);
     }
+    track(0, d->pid);
+    /* The daemon is built with the sanitizers: any report fails the test. */
+    char *log = read_all(d->log);
+    int dirty = strstr(log, "Sanitizer") != NULL ||
+                strstr(log, "runtime error:") != NULL;
+    if (dirty)
+        fprintf(stderr, "vitalsd reported:\n%s\n", log);
+    free(log);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", d->dir);
     free(d);
+    if (dirty)
+        fail_msg("vitalsd reported a sanitizer error (above)");
     return rc;
 }
 

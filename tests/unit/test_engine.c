@@ -235,6 +235,24 @@ static void test_timeout_is_reported_at_the_deadline(void **st)
     vitals_free(v);
 }
 
+static void test_result_at_the_deadline_is_a_timeout(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_snapshot_t *s = NULL;
+    script_t sc = {VITALS_UNHEALTHY, "killed at the timeout", 2 * S, 0};
+    const vitals_check_state_t *c;
+
+    (void)st;
+    add(v, "slow", &sc, short_timeout);
+    assert_int_equal(tick(v), 1); /* returns exactly at its deadline */
+    c = state(v, 0, &s);
+    assert_string_equal(c->error, "timed out after 2s");
+    assert_string_equal(c->data_json, "{}");
+    assert_int_equal(engine_next_wake(v), fake.mono - 2 * S + 10 * S);
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
 static void thresholds(vitals_check_opts_t *o)
 {
     o->failure_threshold = 3;
@@ -472,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_not_yet_run_and_initial_delay),
         cmocka_unit_test(test_interval_cadence),
         cmocka_unit_test(test_timeout_is_reported_at_the_deadline),
+        cmocka_unit_test(test_result_at_the_deadline_is_a_timeout),
         cmocka_unit_test(test_thresholds),
         cmocka_unit_test(test_aggregate_and_criticality),
         cmocka_unit_test(test_error_without_status_is_unhealthy),
