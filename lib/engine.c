@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/endpoint.h"
 #include "vnode.h"
 
 #define NO_HEAP SIZE_MAX
@@ -67,6 +68,10 @@ vitals_t *vitals_new(void)
         return NULL;
     v->clock = &vclock_system;
     v->publish_interval_ns = 100 * VCLOCK_MS;
+    if ((v->routes = vroutes_default()) == NULL) {
+        free(v);
+        return NULL;
+    }
     pthread_mutex_init(&v->lock, NULL);
     pthread_mutex_init(&v->snap_lock, NULL);
     /* The scheduler sleeps against the monotonic clock: a wall clock jump
@@ -108,6 +113,7 @@ void vitals_free(vitals_t *v)
     free(v->service_version);
     free(v->service_release);
     free_strv(v->listen, v->nlisten);
+    vroutes_unref(v->routes);
     if (v->config_free != NULL)
         v->config_free(v->config);
     pthread_cond_destroy(&v->wake);
@@ -625,6 +631,7 @@ static void apply_timeout(vitals_t *v, vcheck_t *c)
         return;
     vitals_format_duration(c->timeout_ns / VCLOCK_MS, d, sizeof(d));
     vitals_result_set_error(r, "timed out after %s", d);
+    r->timed_out = 1;
     vresult_freeze(r);
     apply_result(v, c, r, c->run_start_real, c->timeout_ns);
 }

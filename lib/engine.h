@@ -97,6 +97,7 @@ struct vitals {
     vpool_t *pool;
 
     /* http/ */
+    struct vroutes *routes; /* the current endpoints (v->lock) */
     char **listen;
     size_t nlisten;
     vserver_t *server;

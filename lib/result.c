@@ -189,21 +189,29 @@ void vitals_result_observe(vitals_result_t *r, const char *measurement,
     r->observed_set = r->measurement != NULL;
 }
 
+int vresult_adopt(vitals_result_t *r, vitals_result_t *child)
+{
+    if (r->nchildren == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 4;
+        vitals_result_t **n = realloc(r->children, cap * sizeof(*n));
+
+        if (n == NULL) {
+            vresult_unref(child);
+            return VITALS_ENOMEM;
+        }
+        r->children = n;
+        r->cap = cap;
+    }
+    r->children[r->nchildren++] = child;
+    return VITALS_OK;
+}
+
 vitals_result_t *vitals_result_child(vitals_result_t *r, const char *key)
 {
     vitals_result_t *c;
 
     if (r == NULL || r->frozen || key == NULL)
         return NULL;
-    if (r->nchildren == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 4;
-        vitals_result_t **n = realloc(r->children, cap * sizeof(*n));
-
-        if (n == NULL)
-            return NULL;
-        r->children = n;
-        r->cap = cap;
-    }
     c = vresult_new(r->clock, r->deadline_ns);
     if (c == NULL)
         return NULL;
@@ -211,8 +219,7 @@ vitals_result_t *vitals_result_child(vitals_result_t *r, const char *key)
         vresult_unref(c);
         return NULL;
     }
-    r->children[r->nchildren++] = c;
-    return c;
+    return vresult_adopt(r, c) == VITALS_OK ? c : NULL;
 }
 
 int64_t vitals_result_remaining_ms(const vitals_result_t *r)

@@ -28,6 +28,7 @@ struct vitals_result {
     char *unit;
     double observed;
     int observed_set;
+    int timed_out; /* the engine's timeout result, not the check's own */
     struct vitals_result **children;
     size_t nchildren, cap;
     /* Set by vresult_freeze. */
@@ -41,6 +42,9 @@ vitals_result_t *vresult_new(const vclock_t *clock, int64_t deadline_ns);
 /* Settles the status (an error without a status is unhealthy), renders
  * data_json and the children's states. After this, r is read-only. */
 void vresult_freeze(vitals_result_t *r);
+/* Makes child (built on its own, key set) a nested result of r, taking
+ * the reference. 0, or VITALS_ENOMEM (child is released). */
+int vresult_adopt(vitals_result_t *r, vitals_result_t *child);
 vitals_result_t *vresult_ref(vitals_result_t *r);
 void vresult_unref(vitals_result_t *r);
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/endpoint.h"
+
 static char *dup_or_null(const char *s)
 {
     return s != NULL ? strdup(s) : NULL;
@@ -59,8 +61,13 @@ static void snap_destroy(vitals_snapshot_t *s)
         vresult_unref(s->entries[i].result);
         free(s->entries[i].error);
     }
-    for (unsigned i = 0; i < VBODY_SLOTS; i++)
-        vbody_free(atomic_load(&s->bodies[i]));
+    for (vvariant_t *v = atomic_load(&s->variants), *next; v; v = next) {
+        next = v->next;
+        vbody_free(v->body);
+        free(v->key);
+        free(v);
+    }
+    vroutes_unref(s->routes);
     free(s->entries);
     free(s->service_id);
     free(s->service_description);
@@ -90,6 +97,7 @@ vitals_snapshot_t *vsnap_build(vitals_t *v)
         if (e->pub.status > s->status)
             s->status = e->pub.status;
     }
+    s->routes = v->routes ? vroutes_ref(v->routes) : NULL;
     s->service_id = dup_or_null(v->service_id);
     s->service_description = dup_or_null(v->service_description);
     s->service_version = dup_or_null(v->service_version);
@@ -172,6 +180,8 @@ vbody_t *vbody_new(char *data, size_t len)
     }
     b->data = data;
     b->len = len;
+    b->health = VITALS_HEALTHY;
+    b->status = 0;
     return b;
 }
 
@@ -183,20 +193,40 @@ void vbody_free(vbody_t *b)
     free(b);
 }
 
-const vbody_t *vsnap_body(vitals_snapshot_t *s, unsigned slot,
-                          vrender_fn render)
+static vbody_t *find_variant(vitals_snapshot_t *s, const char *key)
 {
-    vbody_t *b = atomic_load_explicit(&s->bodies[slot], memory_order_acquire);
-    vbody_t *expected = NULL;
+    for (vvariant_t *v = atomic_load_explicit(&s->variants,
+                                              memory_order_acquire);
+         v != NULL; v = v->next)
+        if (strcmp(v->key, key) == 0)
+            return v->body;
+    return NULL;
+}
 
+vbody_t *vsnap_body(vitals_snapshot_t *s, const char *key, vrender_fn render,
+                    void *arg, int *owned)
+{
+    vbody_t *b = find_variant(s, key);
+    vvariant_t *v;
+
+    *owned = 0;
     if (b != NULL)
         return b;
-    if ((b = render(s)) == NULL)
+    if ((b = render(arg)) == NULL)
         return NULL;
-    /* Two readers may render at once; the first to publish wins. */
-    if (!atomic_compare_exchange_strong(&s->bodies[slot], &expected, b)) {
-        vbody_free(b);
-        b = expected;
+    v = atomic_fetch_add(&s->nvariants, 1) < VSNAP_MAX_VARIANTS
+            ? calloc(1, sizeof(*v))
+            : NULL;
+    if (v == NULL || (v->key = strdup(key)) == NULL) {
+        free(v); /* the cache is full (or no memory): serve uncached */
+        *owned = 1;
+        return b;
     }
+    v->body = b;
+    /* Lock-free push: two readers may render the same key at once; both
+     * entries stay, and the first one found is served. */
+    v->next = atomic_load(&s->variants);
+    while (!atomic_compare_exchange_weak(&s->variants, &v->next, v))
+        ;
     return b;
 }

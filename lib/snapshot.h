@@ -20,10 +20,20 @@ typedef struct vsnap_entry {
 typedef struct vbody {
     char *data;
     size_t len;
+    vitals_status_t health; /* of the view it shows, for the HTTP status */
+    unsigned status;        /* an HTTP status the format chose, or 0 */
 } vbody_t;
 
-/* Cache slots: one per format (and per variant a format has). */
-enum { VBODY_IETF, VBODY_SLOTS };
+/* One cached rendering: a format and a selection, named by key. */
+typedef struct vvariant {
+    struct vvariant *next;
+    char *key;
+    vbody_t *body;
+} vvariant_t;
+
+/* Bodies cached per snapshot; past this many variants (a client cycling
+ * through tag filters, say) bodies are rendered per request instead. */
+#define VSNAP_MAX_VARIANTS 64
 
 struct vitals_snapshot {
     atomic_int refs;
@@ -33,16 +43,19 @@ struct vitals_snapshot {
     vsnap_entry_t *entries;
     char *service_id, *service_description, *service_version,
         *service_release;
-    _Atomic(vbody_t *) bodies[VBODY_SLOTS];
+    struct vroutes *routes; /* the endpoints this snapshot is served on */
+    _Atomic(vvariant_t *) variants;
+    atomic_int nvariants;
 };
 
-typedef vbody_t *(*vrender_fn)(const vitals_snapshot_t *s);
+typedef vbody_t *(*vrender_fn)(void *arg);
 
 vitals_snapshot_t *vsnap_ref(vitals_snapshot_t *s);
-/* The body of slot, rendered by render on first use and cached for the life
- * of the snapshot. Owned by s; NULL only when out of memory. */
-const vbody_t *vsnap_body(vitals_snapshot_t *s, unsigned slot,
-                          vrender_fn render);
+/* The body cached under key, or render(arg) cached under key from now on.
+ * The body is owned by s, unless *owned is set (the cache is full): then
+ * the caller frees it with vbody_free. NULL only when out of memory. */
+vbody_t *vsnap_body(vitals_snapshot_t *s, const char *key, vrender_fn render,
+                    void *arg, int *owned);
 vbody_t *vbody_new(char *data, size_t len); /* takes data */
 void vbody_free(vbody_t *b);
 

@@ -4,7 +4,7 @@
 set -eu
 
 run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev monitoring-plugins-basic"
-test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard"
+test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema"
 
 case "${1:-run}" in
   run) pkgs=$run_pkgs ;;

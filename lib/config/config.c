@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../engine.h"
+#include "../http/endpoint.h"
 #include "../http/server.h"
 #include "../vnode.h"
 #include "yaml.h"
@@ -17,6 +18,7 @@ typedef struct vconf {
     size_t nlisten;
     vcheck_t **checks;
     size_t n, cap;
+    vroutes_t *routes;
 } vconf_t;
 
 typedef struct vdefaults {
@@ -29,6 +31,7 @@ static void conf_clear(vconf_t *c)
         vcheck_unref(c->checks[i]);
     free(c->checks);
     vnode_strv_free(c->listen);
+    vroutes_unref(c->routes);
     memset(c, 0, sizeof(*c));
 }
 
@@ -219,6 +222,26 @@ static void read_checks(vnode_t *root, vconf_t *c, const vdefaults_t *d,
     }
 }
 
+/* endpoints, access, limits and access_log: how the checks are served. */
+static void read_http(vnode_t *root, vconf_t *c, verrs_t *e)
+{
+    vnode_t *endpoints = vnode_get(root, "endpoints");
+    vnode_t *access = get_map(root, "access", e);
+    vnode_t *limits = get_map(root, "limits", e);
+    int access_log = 0;
+
+    vnode_bool(root, "access_log", &access_log, e);
+    c->routes = vroutes_configure(endpoints && !endpoints->null ? endpoints
+                                                                : NULL,
+                                  access, limits, e);
+    if (c->routes != NULL)
+        c->routes->access_log = access_log;
+    if (access != NULL)
+        vnode_map_done(access, "access", e);
+    if (limits != NULL)
+        vnode_map_done(limits, "limits", e);
+}
+
 /* Reads path into c. Returns the number of errors. */
 static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
 {
@@ -232,6 +255,7 @@ static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
     read_listen(root, c, e);
     read_defaults(root, &d, e);
     read_checks(root, c, &d, e);
+    read_http(root, c, e);
     vnode_map_done(root, "the configuration", e);
     /* The service strings point into the tree: copy them out first. */
     for (size_t i = 0; i < 4; i++)
@@ -273,7 +297,14 @@ static void apply(vitals_t *v, vconf_t *c)
     }
     vitals_set_service(v, c->service[0], c->service[1], c->service[2],
                        c->service[3]);
+    if (c->routes->allow_all_warning)
+        vlog(v, VITALS_LOG_WARN,
+             "the health allow list is empty: every client may read the "
+             "mosparo endpoint");
     pthread_mutex_lock(&v->lock);
+    vroutes_unref(v->routes);
+    v->routes = c->routes; /* served from the next snapshot on */
+    c->routes = NULL;
     kept = engine_replace(v, c->checks, n, vclock_mono(v->clock));
     /* Publish now: a removed check must not be served a moment longer. */
     engine_publish(v, vclock_mono(v->clock));

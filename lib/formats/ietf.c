@@ -68,8 +68,9 @@ static json_t *entry_checks(const vsnap_entry_t *e)
     return a;
 }
 
-vbody_t *vformat_ietf(const vitals_snapshot_t *s)
+vbody_t *vformat_ietf(const vview_t *v)
 {
+    const vitals_snapshot_t *s = v->snap;
     json_t *root = json_object(), *checks = json_object();
 
     if (root == NULL || checks == NULL) {
@@ -78,13 +79,17 @@ vbody_t *vformat_ietf(const vitals_snapshot_t *s)
         return NULL;
     }
     json_object_set_new(root, "status",
-                        json_string(vformat_ietf_status(s->status)));
+                        json_string(vformat_ietf_status(v->status)));
     set_str(root, "version", s->service_version);
     set_str(root, "releaseId", s->service_release);
     set_str(root, "serviceId", s->service_id);
     set_str(root, "description", s->service_description);
-    for (size_t i = 0; i < s->n; i++) {
-        const vsnap_entry_t *e = &s->entries[i];
+    if (!v->details) {
+        json_decref(checks);
+        return vformat_dump(root);
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const vsnap_entry_t *e = v->entries[i];
         const vitals_result_t *r = e->result;
         char key[300];
 

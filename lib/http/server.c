@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,7 +17,10 @@
 
 #include "../formats/format.h"
 #include "../snapshot.h"
+#include "allowlist.h"
+#include "endpoint.h"
 #include "errors.h"
+#include "rules.h"
 
 typedef struct vlistener {
     struct vserver *server;
@@ -33,11 +37,8 @@ struct vserver {
     vlistener_t *l;
     size_t n;
     atomic_int in_flight;
+    uint64_t boot_id;
 };
-
-/* A marker for "first call seen", so the response is queued on the second
- * call: queueing on the first makes libmicrohttpd close keep-alive. */
-static int seen_marker;
 
 int vaddr_split(const char *addr, char **host, int *port)
 {
@@ -121,7 +122,8 @@ static int bound_port(int fd)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-/* The listener's current snapshot, refreshed when a newer one is out. */
+/* The listener's current snapshot, refreshed when a newer one is out:
+ * the common case costs one atomic load. */
 static vitals_snapshot_t *current(vlistener_t *l)
 {
     vitals_t *v = l->server->v;
@@ -134,19 +136,132 @@ static vitals_snapshot_t *current(vlistener_t *l)
     return l->snap;
 }
 
+/* Per-request state, made by the URI logger (which sees the raw URI, query
+ * included, before anything else) and freed when the request ends. */
+typedef struct vcreq {
+    size_t uri_len;
+    int started;
+    char *body;
+    size_t body_len;
+    int body_too_large;
+    int64_t t0;
+} vcreq_t;
+
+#define MAX_BODY (1u << 20)
+
+typedef struct {
+    const char *key;
+    const char **vals;
+    size_t max, n;
+} vquery_t;
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+    vquery_t *q = cls;
+
+    (void)kind;
+    if (key == NULL || strcmp(key, q->key) != 0)
+        return MHD_YES;
+    if (q->n < q->max && q->vals != NULL)
+        q->vals[q->n] = value ? value : "";
+    q->n++;
+    return MHD_YES;
+}
+
+size_t vreq_query(const vreq_t *r, const char *key, const char **vals,
+                  size_t max)
+{
+    vquery_t q = {key, vals, max, 0};
+
+    MHD_get_connection_values(r->impl, MHD_GET_ARGUMENT_KIND, collect_query,
+                              &q);
+    return q.n;
+}
+
+const char *vreq_header(const vreq_t *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, name);
+}
+
+void vreq_cached(vreq_t *r, vans_t *ans, const char *key, vrender_fn render,
+                 void *arg)
+{
+    int owned = 0;
+    vbody_t *b = vsnap_body(r->snap, key, render, arg, &owned);
+
+    if (b == NULL)
+        return vans_error(ans, 500, "Could not render the response");
+    if (owned)
+        ans->owned = b;
+    else
+        ans->cached = b;
+}
+
+void vans_error(vans_t *ans, unsigned status, const char *description)
+{
+    ans->status = status;
+    ans->error = description;
+}
+
+static const char *header(struct MHD_Connection *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+/* Cache-Control, and the valid trace headers echoed. */
+static void add_common_headers(struct MHD_Response *resp,
+                               struct MHD_Connection *conn)
+{
+    const char *tp = header(conn, "traceparent");
+
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (size_t i = 0; i < VRULE_NB3; i++) {
+        const char *v = header(conn, vrule_b3_headers[i]);
+
+        if (v != NULL && vrule_b3_valid(vrule_b3_headers[i], v))
+            MHD_add_response_header(resp, vrule_b3_headers[i], v);
+    }
+    if (tp != NULL && vrule_traceparent_valid(tp))
+        MHD_add_response_header(resp, "traceparent", tp);
+}
+
 static void release_snapshot(void *cls)
 {
     vitals_snapshot_release(cls);
 }
 
+static void free_body(void *cls)
+{
+    vbody_free(cls);
+}
+
+typedef struct {
+    unsigned status;
+    size_t bytes;
+} vsent_t;
+
+static enum MHD_Result queue(struct MHD_Connection *conn,
+                             struct MHD_Response *resp, unsigned status,
+                             vsent_t *sent, size_t bytes)
+{
+    enum MHD_Result rc;
+
+    add_common_headers(resp, conn);
+    rc = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    sent->status = status;
+    sent->bytes = bytes;
+    return rc;
+}
+
 static enum MHD_Result send_error(struct MHD_Connection *conn,
                                   unsigned status, const char *description,
-                                  const char *allow)
+                                  const char *allow, vsent_t *sent)
 {
     size_t len = 0;
     char *body = verror_body(status, description, &len);
     struct MHD_Response *resp;
-    enum MHD_Result rc;
 
     if (body == NULL)
         return MHD_NO;
@@ -157,53 +272,191 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (allow != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-    rc = MHD_queue_response(conn, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return queue(conn, resp, status, sent, len);
 }
 
-/* Sends a cached body of the snapshot, keeping the snapshot alive until
- * libmicrohttpd is done with the bytes. */
-static enum MHD_Result send_body(struct MHD_Connection *conn,
-                                 vitals_snapshot_t *s, const vbody_t *b,
-                                 unsigned status, const char *type)
+static enum MHD_Result send_empty(struct MHD_Connection *conn,
+                                  unsigned status, const char *etag,
+                                  vsent_t *sent)
 {
-    struct MHD_Response *resp;
-    enum MHD_Result rc;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 
-    resp = MHD_create_response_from_buffer_with_free_callback_cls(
-        b->len, b->data, release_snapshot, vsnap_ref(s));
-    if (resp == NULL) {
-        vitals_snapshot_release(s);
+    if (resp == NULL)
         return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    rc = MHD_queue_response(conn, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    if (etag != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    return queue(conn, resp, status, sent, 0);
 }
 
-static enum MHD_Result serve_ietf(vlistener_t *l, struct MHD_Connection *conn)
+/* "<boot>-<generation>": a snapshot's bodies never change, and the boot
+ * part keeps a restarted daemon's tags from matching old ones. */
+static void make_etag(const vlistener_t *l, const vitals_snapshot_t *s,
+                      char *buf, size_t len)
+{
+    snprintf(buf, len, "\"%llx-%llx\"",
+             (unsigned long long)l->server->boot_id,
+             (unsigned long long)s->generation);
+}
+
+static int etag_matches(const char *inm, const char *etag)
+{
+    return inm != NULL && (strcmp(inm, "*") == 0 || strstr(inm, etag));
+}
+
+static enum MHD_Result send_answer(vlistener_t *l,
+                                   struct MHD_Connection *conn,
+                                   const vreq_t *r, vans_t *ans,
+                                   vsent_t *sent)
+{
+    const vbody_t *b = ans->cached ? ans->cached : ans->owned;
+    struct MHD_Response *resp;
+    char etag[64];
+
+    if (ans->error != NULL)
+        return send_error(conn, ans->status, ans->error, ans->allow, sent);
+    if (b == NULL) /* a JSON-RPC call of notifications only */
+        return send_empty(conn, 204, NULL, sent);
+    if (ans->cached != NULL && !ans->no_etag) {
+        make_etag(l, r->snap, etag, sizeof(etag));
+        if (etag_matches(header(conn, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
+            return send_empty(conn, 304, etag, sent);
+    }
+    if (ans->owned != NULL) {
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            b->len, b->data, free_body, ans->owned);
+        if (resp != NULL)
+            ans->owned = NULL; /* libmicrohttpd frees it now */
+    } else {
+        /* Keep the snapshot alive until libmicrohttpd sent its bytes. */
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            b->len, b->data, release_snapshot, vsnap_ref(r->snap));
+        if (resp == NULL)
+            vitals_snapshot_release(r->snap);
+    }
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            ans->content_type);
+    if (ans->cached != NULL && !ans->no_etag)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    return queue(conn, resp, ans->status, sent, b->len);
+}
+
+static void access_log(vlistener_t *l, struct MHD_Connection *conn,
+                       const char *method, const char *url,
+                       const vcreq_t *cr, const vsent_t *sent)
+{
+    char trace[256] = "";
+    size_t used = 0;
+    int64_t us = (vclock_mono(&vclock_system) - cr->t0) / 1000;
+    const char *tp = header(conn, "traceparent");
+
+    for (size_t i = 0; i < VRULE_NB3; i++) {
+        const char *v = header(conn, vrule_b3_headers[i]);
+
+        if (v != NULL && vrule_b3_valid(vrule_b3_headers[i], v) &&
+            used < sizeof(trace))
+            used += (size_t)snprintf(trace + used, sizeof(trace) - used,
+                                     " %s=%s", vrule_b3_headers[i], v);
+    }
+    if (tp != NULL && vrule_traceparent_valid(tp) && used < sizeof(trace))
+        snprintf(trace + used, sizeof(trace) - used, " traceparent=%s", tp);
+    vlog(l->server->v, VITALS_LOG_INFO,
+         "access: %s %.200s %u %zuB %lld.%03lldms%s", method, url,
+         sent->status, sent->bytes, (long long)(us / 1000),
+         (long long)(us % 1000), trace);
+}
+
+/* The rules every request passes before routing: URI length, trace
+ * headers. 0, or an error status with *why (static or in buf). */
+static unsigned request_rules(const vitals_snapshot_t *s,
+                              struct MHD_Connection *conn,
+                              const vcreq_t *cr, char *buf, size_t len,
+                              const char **why)
+{
+    if (cr->uri_len > s->routes->max_uri_bytes) {
+        snprintf(buf, len, "The request URI is longer than %zu bytes",
+                 s->routes->max_uri_bytes);
+        *why = buf;
+        return 414;
+    }
+    for (size_t i = 0; i < VRULE_NB3; i++) {
+        const char *v = header(conn, vrule_b3_headers[i]);
+
+        if (v != NULL && !vrule_b3_valid(vrule_b3_headers[i], v)) {
+            snprintf(buf, len, "Invalid header %s: %s", vrule_b3_headers[i],
+                     vrule_b3_hint(vrule_b3_headers[i]));
+            *why = buf;
+            return 400;
+        }
+    }
+    return 0;
+}
+
+/* Routes, checks the method, the body, Accept and the client, then lets
+ * the endpoint answer. */
+static void route(vreq_t *r, vans_t *ans, const vcreq_t *cr)
+{
+    if ((r->route = vroutes_find(r->snap->routes, r->path, &r->rest)) == NULL)
+        return vans_error(ans, 404, "Requested resource was not found but "
+                                    "may be available later");
+    if (!vrule_method_allowed(r->route->type->allow, r->method)) {
+        vans_error(ans, 405, "This endpoint does not answer this method");
+        ans->allow = r->route->type->allow;
+        return;
+    }
+    if (cr->body_too_large)
+        return vans_error(ans, 413, "The request body is larger than 1 MiB");
+    if (!vrule_accepts(vreq_header(r, MHD_HTTP_HEADER_ACCEPT),
+                       r->route->type->content_type))
+        return vans_error(ans, 406, "The Accept header excludes what this "
+                                    "endpoint produces");
+    if (r->route->allow != NULL &&
+        (r->client == NULL || !vallow_match(r->route->allow, r->client)))
+        return vans_error(ans, 403, "The client address is not on the "
+                                    "health allow list");
+    ans->status = 200;
+    ans->content_type = r->route->type->content_type;
+    r->route->type->answer(r, ans);
+}
+
+static enum MHD_Result dispatch(vlistener_t *l, struct MHD_Connection *conn,
+                                const char *url, const char *method,
+                                vcreq_t *cr)
 {
     vitals_snapshot_t *s = current(l);
-    const vbody_t *b = s ? vsnap_body(s, VBODY_IETF, vformat_ietf) : NULL;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    vreq_t r = {0};
+    vans_t ans = {0};
+    vsent_t sent = {0, 0};
+    char buf[128];
+    const char *why = NULL;
+    unsigned status;
+    enum MHD_Result rc;
 
-    if (b == NULL)
-        return send_error(conn, 500, "Could not render the health report",
-                          NULL);
-    /* The draft: pass and warn are 2xx, fail is 4xx-5xx. */
-    return send_body(conn, s, b,
-                     s->status == VITALS_UNHEALTHY ? 503 : 200,
-                     "application/health+json");
-}
-
-static int is_get(const char *method)
-{
-    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (s == NULL || s->routes == NULL)
+        return send_error(conn, 503, "Not ready", NULL, &sent);
+    r.method = method;
+    r.path = url;
+    r.snap = s;
+    r.impl = conn;
+    r.details = 1;
+    r.client = ci ? ci->client_addr : NULL;
+    r.body = cr->body;
+    r.body_len = cr->body_len;
+    if ((status = request_rules(s, conn, cr, buf, sizeof(buf), &why)) != 0)
+        vans_error(&ans, status, why);
+    else
+        route(&r, &ans, cr);
+    rc = send_answer(l, conn, &r, &ans, &sent);
+    vbody_free(ans.owned); /* when it was not handed to libmicrohttpd */
+    if (s->routes->access_log)
+        access_log(l, conn, method, url, cr, &sent);
+    return rc;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
@@ -211,40 +464,64 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
                               const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
 {
-    vlistener_t *l = cls;
+    vcreq_t *cr = *con_cls;
 
     (void)version;
-    (void)upload;
-    if (*con_cls == NULL) {
-        *con_cls = &seen_marker;
-        atomic_fetch_add(&l->server->in_flight, 1);
+    if (cr == NULL)
+        return MHD_NO;
+    if (!cr->started) {
+        /* Answer on a later call: queueing a response on the first makes
+         * libmicrohttpd drop keep-alive. */
+        cr->started = 1;
         return MHD_YES;
     }
-    if (*upload_size != 0) { /* no endpoint takes a body yet: ignore it */
+    if (*upload_size != 0) {
+        if (cr->body_len + *upload_size > MAX_BODY) {
+            cr->body_too_large = 1;
+        } else {
+            char *grown = realloc(cr->body, cr->body_len + *upload_size + 1);
+
+            if (grown == NULL)
+                return MHD_NO;
+            memcpy(grown + cr->body_len, upload, *upload_size);
+            cr->body = grown;
+            cr->body_len += *upload_size;
+            cr->body[cr->body_len] = '\0';
+        }
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(url, "/health") == 0) {
-        if (!is_get(method))
-            return send_error(conn, 405, "Use GET or HEAD on /health",
-                              "GET, HEAD");
-        return serve_ietf(l, conn);
-    }
-    return send_error(conn, 404,
-                      "Requested resource was not found but may be "
-                      "available later",
-                      NULL);
+    return dispatch(cls, conn, url, method, cr);
+}
+
+static void *uri_logger(void *cls, const char *uri,
+                        struct MHD_Connection *conn)
+{
+    vlistener_t *l = cls;
+    vcreq_t *cr = calloc(1, sizeof(*cr));
+
+    (void)conn;
+    if (cr == NULL)
+        return NULL;
+    cr->uri_len = strlen(uri);
+    cr->t0 = vclock_mono(&vclock_system);
+    atomic_fetch_add(&l->server->in_flight, 1);
+    return cr;
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                       enum MHD_RequestTerminationCode code)
 {
     vlistener_t *l = cls;
+    vcreq_t *cr = *con_cls;
 
     (void)conn;
     (void)code;
-    if (*con_cls != NULL)
+    if (cr != NULL) {
         atomic_fetch_sub(&l->server->in_flight, 1);
+        free(cr->body);
+        free(cr);
+    }
     *con_cls = NULL;
 }
 
@@ -276,6 +553,7 @@ static int start_listener(vitals_t *v, vlistener_t *l, const char *addr)
     l->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, l, MHD_OPTION_LISTEN_SOCKET, l->fd,
         MHD_OPTION_NOTIFY_COMPLETED, completed, l,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_logger, l,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_END);
     if (l->mhd == NULL) {
@@ -299,6 +577,7 @@ int vserver_start(vitals_t *v)
         return VITALS_ENOMEM;
     }
     s->v = v;
+    s->boot_id = (uint64_t)vclock_real(&vclock_system);
     v->server = s;
     for (; s->n < v->nlisten && rc == VITALS_OK; s->n++) {
         s->l[s->n].server = s;

@@ -232,11 +232,11 @@ vresp_t vd_request(vd_t *d, const char *method, const char *path,
     FILE *bf = open_memstream(&r.body, &r.len);
     FILE *hf = open_memstream(&r.headers, &hlen);
     struct curl_slist *list = NULL;
-    char url[512];
+    char *url = NULL;
     CURL *c = curl_easy_init();
 
     assert_non_null(c);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", d->port, path);
+    assert_true(asprintf(&url, "http://127.0.0.1:%d%s", d->port, path) > 0);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -259,6 +259,7 @@ vresp_t vd_request(vd_t *d, const char *method, const char *path,
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
     curl_slist_free_all(list);
     curl_easy_cleanup(c);
+    free(url);
     fclose(bf);
     fclose(hf);
     return r;
@@ -393,4 +394,41 @@ int closed_port(void)
 
     close(fd);
     return port;
+}
+
+void assert_schema(const char *schema, const char *body)
+{
+    /* Every schema in the folder is registered by its $id, so one can
+     * refer to another (jsonrpc.json uses avalanche.json). */
+    static const char script[] =
+        "import glob, json, os, sys, jsonschema\n"
+        "store = {}\n"
+        "for f in glob.glob(os.path.join(os.path.dirname(sys.argv[1]), "
+        "'*.json')):\n"
+        "    s = json.load(open(f)); store[s['$id']] = s\n"
+        "schema = json.load(open(sys.argv[1]))\n"
+        "jsonschema.Draft202012Validator.check_schema(schema)\n"
+        "r = jsonschema.RefResolver.from_schema(schema, store=store)\n"
+        "v = jsonschema.Draft202012Validator(schema, resolver=r)\n"
+        "errors = sorted(v.iter_errors(json.load(open(sys.argv[2]))), "
+        "key=str)\n"
+        "for e in errors: print(list(e.absolute_path), e.message)\n"
+        "sys.exit(1 if errors else 0)\n";
+    char spath[512], bpath[] = "/tmp/vitals-body-XXXXXX", *out = NULL;
+    const char *src = getenv("VITALS_SRC");
+    int fd = mkstemp(bpath), rc;
+
+    assert_true(fd >= 0);
+    close(fd);
+    write_file(bpath, body);
+    snprintf(spath, sizeof(spath), "%s/docs/schemas/%s", src ? src : ".",
+             schema);
+    char *argv[] = {"/usr/bin/python3", "-c", (char *)script, spath, bpath,
+                    NULL};
+    rc = run_cmd(argv, &out, NULL);
+    unlink(bpath);
+    if (rc != 0)
+        fail_msg("%s does not validate against %s:\n%s", body, schema,
+                 out ? out : "");
+    free(out);
 }

@@ -69,6 +69,10 @@ void write_file(const char *path, const char *text);
 int listen_any(int *port);
 int closed_port(void);
 
+/* Fails the test unless body validates against docs/schemas/<schema>
+ * (JSON Schema 2020-12, checked by Debian's python3-jsonschema). */
+void assert_schema(const char *schema, const char *body);
+
 /* Monotonic milliseconds. */
 int64_t now_ms(void);
 

@@ -307,7 +307,7 @@ static void test_builtin_table(void **state)
     assert_null(vcheck_type_find("Disk"));
     assert_null(vcheck_type_find(""));
     assert_null(vcheck_type_find(NULL));
-    assert_string_equal(vcheck_type_names(), "disk, exec, tcp");
+    assert_string_equal(vcheck_type_names(), "disk, exec, group, tcp");
     assert_string_equal(vcheck_disk.component_type, "system");
     assert_string_equal(vcheck_exec.component_type, "component");
     assert_string_equal(vcheck_tcp.component_type, "component");

@@ -56,7 +56,10 @@ static char *render(vitals_t *v)
     }
     engine_publish(v, t_mono);
     vitals_snapshot_t *s = vitals_snapshot_get(v);
-    vbody_t *b = vformat_ietf(s);
+    vview_t view;
+    assert_int_equal(vview_init(&view, s, NULL), 0);
+    vbody_t *b = vformat_ietf(&view);
+    vview_free(&view);
     char *text = strndup(b->data, b->len);
     vbody_free(b);
     vitals_snapshot_release(s);

@@ -1,0 +1,350 @@
+/* endpoints.c - the endpoints vitals serves, one table row each: path,
+ * methods, own settings, and how a request becomes a format and a
+ * selection of checks. Bodies come from the snapshot's cache, so each is
+ * rendered once per snapshot and selection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "endpoint.h"
+
+#define MAX_TAGS 16
+#define KEY_MAX 2304 /* a cache key: endpoint, selection; URIs are capped */
+
+/* ------------------------------------------------------------------------
+ * Rendering a selection through the cache
+ */
+
+typedef vbody_t *(*vview_fn)(const vview_t *v, const vreq_t *r);
+
+typedef struct {
+    const vreq_t *req;
+    const vselect_t *sel;
+    vview_fn fn;
+} vrender_arg_t;
+
+static vbody_t *render_view(void *p)
+{
+    vrender_arg_t *a = p;
+    vview_t view;
+    vbody_t *b;
+
+    if (vview_init(&view, a->req->snap, a->sel) != VITALS_OK)
+        return NULL;
+    view.details = a->req->details;
+    b = a->fn(&view, a->req);
+    if (b != NULL)
+        b->health = view.status;
+    vview_free(&view);
+    return b;
+}
+
+/* Appends "&name=value" pairs for a selection to key: the cache key must
+ * name everything the body depends on. */
+static void key_add(char *key, size_t len, const char *name,
+                    const char *const *vals, size_t n)
+{
+    size_t used = strlen(key);
+
+    for (size_t i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(key + used, len - used, "&%s=%s", name,
+                                 vals[i]);
+}
+
+/* Answers with the view sel of the request's snapshot, rendered by fn,
+ * cached under the route, the selection and the details flag. */
+static void answer_view(vreq_t *r, vans_t *ans, const char *variant,
+                        const vselect_t *sel, vview_fn fn)
+{
+    char key[KEY_MAX];
+    vrender_arg_t a = {r, sel, fn};
+
+    snprintf(key, sizeof(key), "%s%s|%d|%s", r->route->type->id, r->rest,
+             r->details, variant ? variant : "");
+    if (sel->name)
+        key_add(key, sizeof(key), "name", &sel->name, 1);
+    key_add(key, sizeof(key), "tag", sel->tags, sel->ntags);
+    key_add(key, sizeof(key), "exclude", sel->exclude, sel->nexclude);
+    vreq_cached(r, ans, key, render_view, &a);
+}
+
+static unsigned code_503(vitals_status_t s)
+{
+    return s == VITALS_UNHEALTHY ? 503 : 200;
+}
+
+/* ------------------------------------------------------------------------
+ * ietf: GET /health; check: GET /health/<name>
+ */
+
+static vbody_t *ietf_fn(const vview_t *v, const vreq_t *r)
+{
+    (void)r;
+    return vformat_ietf(v);
+}
+
+static void ietf_answer(vreq_t *r, vans_t *ans)
+{
+    vselect_t sel = {0};
+
+    answer_view(r, ans, NULL, &sel, ietf_fn);
+    if (ans->cached || ans->owned)
+        ans->status = code_503((ans->cached ? ans->cached : ans->owned)->health);
+}
+
+static void check_answer(vreq_t *r, vans_t *ans)
+{
+    vselect_t sel = {.name = r->rest + 1};
+    const vbody_t *b;
+
+    for (size_t i = 0; i < r->snap->n; i++)
+        if (strcmp(r->snap->entries[i].pub.name, sel.name) == 0) {
+            answer_view(r, ans, NULL, &sel, ietf_fn);
+            b = ans->cached ? ans->cached : ans->owned;
+            if (b != NULL)
+                ans->status = code_503(b->health);
+            return;
+        }
+    vans_error(ans, 404, "There is no check with this name");
+}
+
+/* ------------------------------------------------------------------------
+ * report: GET /api/v2/health (seed 001)
+ */
+
+typedef struct {
+    unsigned codes[3]; /* by vitals_status_t */
+} vreport_conf_t;
+
+static const char *const report_names[3] = {"Healthy", "Degraded",
+                                            "Unhealthy"};
+
+static void *report_configure(vnode_t *m, verrs_t *e)
+{
+    vreport_conf_t *c = calloc(1, sizeof(*c));
+    vnode_t *codes = m ? vnode_get(m, "status_codes") : NULL;
+
+    if (c == NULL)
+        return NULL;
+    /* Seed 001: HTTP 200 whatever the status. */
+    c->codes[0] = c->codes[1] = c->codes[2] = 200;
+    if (codes == NULL)
+        return c;
+    if (codes->kind != VNODE_MAP) {
+        verrs_add(e, codes, "'status_codes': expected a map such as "
+                            "{Unhealthy: 503}");
+        free(c);
+        return NULL;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        int64_t code;
+
+        if (vnode_int(codes, report_names[i], 200, 599, &code, e) == 1)
+            c->codes[i] = (unsigned)code;
+    }
+    vnode_map_done(codes, "status_codes (use Healthy, Degraded, Unhealthy)",
+                   e);
+    return c;
+}
+
+static vbody_t *report_fn(const vview_t *v, const vreq_t *r)
+{
+    (void)r;
+    return vformat_report(v);
+}
+
+static void report_answer(vreq_t *r, vans_t *ans)
+{
+    const vreport_conf_t *c = r->route->conf;
+    const char *tags[MAX_TAGS];
+    vselect_t sel = {0};
+    const vbody_t *b;
+
+    sel.tags = tags;
+    sel.ntags = vreq_query(r, "tag", tags, MAX_TAGS);
+    if (sel.ntags > MAX_TAGS)
+        return vans_error(ans, 400, "At most 16 tag parameters");
+    answer_view(r, ans, NULL, &sel, report_fn);
+    if ((b = ans->cached ? ans->cached : ans->owned) != NULL)
+        ans->status = c ? c->codes[b->health] : 200;
+}
+
+/* ------------------------------------------------------------------------
+ * jsonrpc: GET /ext/health[/health|/liveness|/readiness], POST /ext/health
+ * (seed 002)
+ */
+
+static vbody_t *avalanche_fn(const vview_t *v, const vreq_t *r)
+{
+    (void)r;
+    return vformat_avalanche(v);
+}
+
+static void jsonrpc_post(vreq_t *r, vans_t *ans)
+{
+    vbody_t *out = NULL;
+
+    if (strcmp(r->rest, "") != 0)
+        return vans_error(ans, 405, "JSON-RPC requests go to the "
+                                    "endpoint's own path");
+    if (vjsonrpc_answer(r->body ? r->body : "", r->body_len, r->snap,
+                        r->details, &out) != VITALS_OK)
+        return vans_error(ans, 500, "Out of memory");
+    /* JSON-RPC: the health is in the body; HTTP says the call worked. A
+     * request of notifications only gets no body at all. */
+    ans->status = out ? 200 : 204;
+    ans->owned = out;
+    ans->no_etag = 1;
+    ans->content_type = "application/json";
+}
+
+static void jsonrpc_answer(vreq_t *r, vans_t *ans)
+{
+    const char *tags[MAX_TAGS];
+    vselect_t sel = {0};
+    const vbody_t *b;
+
+    if (strcmp(r->method, "POST") == 0)
+        return jsonrpc_post(r, ans);
+    if (strcmp(r->rest, "/liveness") == 0)
+        sel.probe = "live";
+    else if (strcmp(r->rest, "/readiness") == 0)
+        sel.probe = "ready";
+    else if (strcmp(r->rest, "") != 0 && strcmp(r->rest, "/health") != 0)
+        return vans_error(ans, 404, "Use /health, /liveness or /readiness");
+    sel.tags = tags;
+    sel.ntags = vreq_query(r, "tag", tags, MAX_TAGS);
+    sel.with_application = 1;
+    if (sel.ntags > MAX_TAGS)
+        return vans_error(ans, 400, "At most 16 tag parameters");
+    answer_view(r, ans, NULL, &sel, avalanche_fn);
+    if ((b = ans->cached ? ans->cached : ans->owned) != NULL)
+        ans->status = code_503(b->health);
+}
+
+/* ------------------------------------------------------------------------
+ * mosparo: GET /api/v1/health/check (seed 000)
+ */
+
+typedef struct {
+    char *database_check;
+} vmosparo_conf_t;
+
+static void mosparo_free(void *p)
+{
+    vmosparo_conf_t *c = p;
+
+    if (c == NULL)
+        return;
+    free(c->database_check);
+    free(c);
+}
+
+static void *mosparo_configure(vnode_t *m, verrs_t *e)
+{
+    vmosparo_conf_t *c = calloc(1, sizeof(*c));
+    const char *db = NULL;
+
+    if (c == NULL)
+        return NULL;
+    if (m != NULL && vnode_str(m, "database_check", &db, e) == 1 &&
+        (c->database_check = strdup(db)) == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static vbody_t *mosparo_fn(const vview_t *v, const vreq_t *r)
+{
+    const vmosparo_conf_t *c = r->route->conf;
+    unsigned code = 200;
+    vbody_t *b = vformat_mosparo(v, c ? c->database_check : NULL, &code);
+
+    if (b != NULL)
+        b->status = code;
+    return b;
+}
+
+static void mosparo_answer(vreq_t *r, vans_t *ans)
+{
+    vselect_t sel = {0};
+    const vbody_t *b;
+
+    answer_view(r, ans, NULL, &sel, mosparo_fn);
+    if ((b = ans->cached ? ans->cached : ans->owned) != NULL)
+        ans->status = b->status;
+}
+
+/* ------------------------------------------------------------------------
+ * livez, readyz: Kubernetes style
+ */
+
+#define MAX_EXCLUDE 64
+
+static vbody_t *k8s_fn(const vview_t *v, const vreq_t *r)
+{
+    const char *probe = r->route->type->id;
+
+    return vformat_k8s(v, probe, vreq_query(r, "verbose", NULL, 0) > 0);
+}
+
+static void k8s_answer(vreq_t *r, vans_t *ans)
+{
+    const char *exclude[MAX_EXCLUDE];
+    vselect_t sel = {0};
+    const vbody_t *b;
+    int verbose = vreq_query(r, "verbose", NULL, 0) > 0;
+
+    sel.probe = strcmp(r->route->type->id, "livez") == 0 ? "live" : "ready";
+    sel.exclude = exclude;
+    sel.nexclude = vreq_query(r, "exclude", exclude, MAX_EXCLUDE);
+    if (sel.nexclude > MAX_EXCLUDE)
+        return vans_error(ans, 400, "At most 64 exclude parameters");
+    if (r->rest[0] != '\0') {
+        sel.name = r->rest + 1;
+        int found = 0;
+        for (size_t i = 0; i < r->snap->n && !found; i++)
+            found = strcmp(r->snap->entries[i].pub.name, sel.name) == 0;
+        if (!found)
+            return vans_error(ans, 404, "There is no check with this name");
+        sel.probe = NULL; /* asked by name: whatever its tags */
+    }
+    answer_view(r, ans, verbose ? "verbose" : NULL, &sel, k8s_fn);
+    if ((b = ans->cached ? ans->cached : ans->owned) != NULL)
+        ans->status = b->health == VITALS_UNHEALTHY ? 500 : 200;
+}
+
+/* ------------------------------------------------------------------------
+ * The table
+ */
+
+static const vendpoint_type_t ep_ietf = {
+    .id = "ietf", .path = "/health", .content_type = "application/health+json",
+    .allow = "GET, HEAD", .answer = ietf_answer};
+static const vendpoint_type_t ep_check = {
+    .id = "check", .path = "/health", .content_type = "application/health+json",
+    .allow = "GET, HEAD", .subpaths = 2, .answer = check_answer};
+static const vendpoint_type_t ep_report = {
+    .id = "report", .path = "/api/v2/health", .content_type = "application/json",
+    .allow = "GET, HEAD", .configure = report_configure, .free_conf = free,
+    .answer = report_answer};
+static const vendpoint_type_t ep_jsonrpc = {
+    .id = "jsonrpc", .path = "/ext/health", .content_type = "application/json",
+    .allow = "GET, HEAD, POST", .subpaths = 1, .answer = jsonrpc_answer};
+static const vendpoint_type_t ep_mosparo = {
+    .id = "mosparo", .path = "/api/v1/health/check",
+    .content_type = "application/json", .allow = "GET, HEAD",
+    .allow_list = 1, .configure = mosparo_configure, .free_conf = mosparo_free,
+    .answer = mosparo_answer};
+static const vendpoint_type_t ep_livez = {
+    .id = "livez", .path = "/livez", .content_type = "text/plain",
+    .allow = "GET, HEAD", .subpaths = 1, .answer = k8s_answer};
+static const vendpoint_type_t ep_readyz = {
+    .id = "readyz", .path = "/readyz", .content_type = "text/plain",
+    .allow = "GET, HEAD", .subpaths = 1, .answer = k8s_answer};
+
+const vendpoint_type_t *const vendpoint_types[] = {
+    &ep_ietf, &ep_check, &ep_report, &ep_jsonrpc, &ep_mosparo, &ep_livez,
+    &ep_readyz, NULL};
