@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "http/endpoint.h"
+#include "utf8.h"
 #include "vnode.h"
 
 #define NO_HEAP SIZE_MAX
@@ -122,11 +123,13 @@ void vitals_free(vitals_t *v)
     free(v);
 }
 
+/* A copy of src for the service fields, made valid UTF-8 (they end up in
+ * JSON strings). */
 static int replace_str(char **dst, const char *src)
 {
     char *copy = NULL;
 
-    if (src != NULL && (copy = strdup(src)) == NULL)
+    if (src != NULL && (copy = vutf8_clean(src, strlen(src), 1)) == NULL)
         return VITALS_ENOMEM;
     free(*dst);
     *dst = copy;

@@ -1,6 +1,8 @@
 /* result.c - building a check's result, and freezing it for sharing. */
 #include "result.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,11 +66,29 @@ static void fill_state(vitals_check_state_t *st, const vitals_result_t *r)
     st->nchildren = r->child_states != NULL ? r->nchildren : 0;
 }
 
+/* Check text ends up in JSON strings, which must be UTF-8; a check reports
+ * whatever its plugin, locale or device printed. Repair it once, here,
+ * so that every format can trust it. */
+static void make_utf8(char **s)
+{
+    char *clean;
+
+    if (*s == NULL || vutf8_valid(*s, strlen(*s)))
+        return;
+    if ((clean = vutf8_clean(*s, strlen(*s), 0)) != NULL) {
+        free(*s);
+        *s = clean;
+    }
+}
+
 void vresult_freeze(vitals_result_t *r)
 {
     if (r->frozen)
         return;
     r->frozen = 1;
+    make_utf8(&r->description);
+    make_utf8(&r->error);
+    make_utf8(&r->key);
     if (!r->status_set)
         r->status = r->error != NULL ? VITALS_UNHEALTHY : VITALS_HEALTHY;
     if (r->data != NULL)

@@ -5,6 +5,7 @@
 #endif
 
 #include "perfdata.h"
+#include "../utf8.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -39,39 +40,6 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* The length of the valid UTF-8 sequence at p (1-4), or 0 when the bytes
- * there are not one (RFC 3629: no overlong forms, no surrogates, nothing
- * above U+10FFFF). JSON strings must be valid UTF-8, and plugins print
- * whatever their locale gives them. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t len, i;
-    unsigned cp, min;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* 1 when s is valid UTF-8 without control characters. */
 static int printable_utf8(const char *s, size_t n)
 {
@@ -81,7 +49,7 @@ static int printable_utf8(const char *s, size_t n)
     while (i < n) {
         if (p[i] < 0x20 || p[i] == 0x7f)
             return 0;
-        k = utf8_seq(p + i, n - i);
+        k = vutf8_seq(p + i, n - i);
         if (k == 0)
             return 0;
         i += k;
@@ -93,34 +61,12 @@ static int printable_utf8(const char *s, size_t n)
  * characters turned into spaces, spaces trimmed at both ends. */
 static char *clean_text(const char *s, size_t n)
 {
-    static const char replacement[] = "\xef\xbf\xbd";
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, o = 0, k, start;
-    char *out;
+    char *out = vutf8_clean(s, n, 1);
+    size_t o, start;
 
-    /* Each input byte becomes at most the three of U+FFFD. */
-    if (n > (SIZE_MAX - 1) / 3)
+    if (out == NULL)
         return NULL;
-    out = malloc(n * 3 + 1);
-    if (!out)
-        return NULL;
-    while (i < n) {
-        if (p[i] < 0x20 || p[i] == 0x7f) {
-            out[o++] = ' ';
-            i++;
-            continue;
-        }
-        k = utf8_seq(p + i, n - i);
-        if (k == 0) {
-            memcpy(out + o, replacement, 3);
-            o += 3;
-            i++;
-            continue;
-        }
-        memcpy(out + o, s + i, k);
-        o += k;
-        i += k;
-    }
+    o = strlen(out);
     while (o > 0 && out[o - 1] == ' ')
         o--;
     for (start = 0; start < o && out[start] == ' '; start++)

@@ -11,68 +11,6 @@
  * has not run yet, and clients may compare against it. */
 #define ZERO_TIME "0001-01-01T00:00:00Z"
 
-/* The length of the valid UTF-8 sequence at p (1-4), or 0 when the bytes
- * there are not one (RFC 3629: no overlong forms, no surrogates, nothing
- * above U+10FFFF). */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0], cp, min;
-    size_t len;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, cp = c & 0x1f, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, cp = c & 0x0f, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, cp = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
-/* s as a JSON string. A check written in C may report bytes that are not
- * UTF-8 (a locale's error text, a device name); jansson refuses those, and
- * one such error must not cost the whole body, so each bad byte becomes
- * U+FFFD. NULL only when out of memory. */
-static json_t *text(const char *s)
-{
-    static const char replacement[] = "\xef\xbf\xbd";
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0, o = 0, k;
-    json_t *j = json_stringn(s, n);
-    char *out;
-
-    if (j != NULL || n > (SIZE_MAX - 1) / 3 ||
-        (out = malloc(n * 3 + 1)) == NULL)
-        return j;
-    while (i < n) {
-        k = utf8_seq(p + i, n - i);
-        if (k == 0) {
-            memcpy(out + o, replacement, 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(out + o, s + i, k);
-            o += k;
-            i += k;
-        }
-    }
-    j = json_stringn(out, o);
-    free(out);
-    return j;
-}
-
 /* Why st is not healthy, for error.message. A check always has something
  * to say (the engine keeps its last error or description), but a bare
  * degraded status is possible, and the error object must not be empty. */
@@ -90,7 +28,7 @@ static json_t *error_object(const vitals_check_state_t *st)
 {
     json_t *o = json_object();
 
-    if (o != NULL && json_object_set_new(o, "message", text(why(st))) != 0) {
+    if (o != NULL && json_object_set_new(o, "message", json_string(why(st))) != 0) {
         json_decref(o);
         return NULL;
     }
@@ -164,7 +102,7 @@ static json_t *children_object(const vitals_check_state_t *st)
             continue;
         /* Child names come from the check, unchecked: made valid the same
          * way as its texts. */
-        if ((key = text(c->name)) == NULL) {
+        if ((key = json_string(c->name)) == NULL) {
             json_decref(o);
             return NULL;
         }

@@ -42,63 +42,6 @@ static const char *database_status(const vitals_snapshot_t *s,
     return "not-configured";
 }
 
-/* Length of the well-formed UTF-8 sequence at s, or 0 when s does not
- * start one (a stray byte, an overlong form, a surrogate, past U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80;
-        unsigned hi = s[0] == 0xed ? 0x9f : 0xbf;
-
-        return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-    }
-    if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80;
-        unsigned hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-
-        return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-                       (s[3] & 0xc0) == 0x80
-                   ? 4
-                   : 0;
-    }
-    return 0;
-}
-
-/* A JSON string of text, whose bytes a check chose freely: each byte that
- * is not part of well-formed UTF-8 becomes U+FFFD, where json_string would
- * refuse the whole text. New reference; NULL when out of memory. */
-static json_t *json_text(const char *text)
-{
-    size_t len = strlen(text), o = 0;
-    char *clean;
-    json_t *j;
-
-    if ((j = json_string(text)) != NULL)
-        return j;
-    if ((clean = malloc(len * 3 + 1)) == NULL)
-        return NULL;
-    for (const unsigned char *p = (const unsigned char *)text; *p != '\0';) {
-        size_t n = utf8_seq(p);
-
-        if (n == 0) {
-            memcpy(clean + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            p++;
-            continue;
-        }
-        memcpy(clean + o, p, n);
-        o += n;
-        p += n;
-    }
-    j = json_stringn(clean, o);
-    free(clean);
-    return j;
-}
-
 /* "name: message; name2: message2" over the view's unhealthy checks (new
  * string), where mosparo has the one exception message it caught. */
 static char *failures(const vview_t *v)
@@ -160,13 +103,13 @@ vbody_t *vformat_mosparo(const vview_t *v, const char *database_check,
     } else {
         /* Never an empty error: a view put together by hand may claim to
          * be unhealthy without an unhealthy check in it. */
-        error = json_text(text[0] != '\0' ? text : "unhealthy");
+        error = json_string(text[0] != '\0' ? text : "unhealthy");
         free(text);
     }
     /* json_object_set_new takes (and on failure frees) each value; a NULL
      * value, out of memory, makes it fail. No half-filled body is sent. */
     bad |= json_object_set_new(
-        root, "service", json_text(s->service_id ? s->service_id : "vitals"));
+        root, "service", json_string(s->service_id ? s->service_id : "vitals"));
     bad |= json_object_set_new(root, "healthy", json_boolean(healthy));
     /* Shown even without details: it is what mosparo shows the clients it
      * allows, and it names no check and says nothing a check reported. */
