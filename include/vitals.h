@@ -159,6 +159,14 @@ VITALS_EXTERN int vitals_add_builtin(vitals_t *v, const char *name,
                                      const char *type,
                                      const char *settings_json, char **err);
 
+/* Reports the status of a push check (type "push"): what the component
+ * says of itself, with output (borrowed, may be NULL) as its description.
+ * The check is re-evaluated at once; without a new report within its ttl it
+ * turns unhealthy. VITALS_ENOENT when there is no such check, VITALS_ETYPE
+ * when it is not a push check. */
+VITALS_EXTERN int vitals_push(vitals_t *v, const char *name,
+                              vitals_status_t status, const char *output);
+
 /* Removes a check; a run in progress finishes and is discarded. */
 VITALS_EXTERN int vitals_remove_check(vitals_t *v, const char *name);
 
@@ -205,6 +213,15 @@ VITALS_EXTERN int64_t vitals_result_remaining_ms(const vitals_result_t *r);
 /* Adds an HTTP listener: "host:port" or "[v6]:port"; port 0 picks a free
  * port (see vitals_listen_port). Only before vitals_start. */
 VITALS_EXTERN int vitals_listen(vitals_t *v, const char *address);
+
+/* Configures how checks are served, with the keys `endpoints`, `access`,
+ * `limits` and `access_log` of the YAML configuration (docs/config.md) as
+ * a JSON object text, e.g. {"endpoints": {"report": {"status_codes":
+ * {"Unhealthy": 503}}, "mosparo": false}}. Applies at once, also while
+ * running; keys left out take their defaults. On VITALS_ECONFIG, *err (when
+ * err is not NULL) receives a new message to free(). */
+VITALS_EXTERN int vitals_set_http(vitals_t *v, const char *settings_json,
+                                  char **err);
 
 /* Starts the scheduler and the listeners. VITALS_ELISTEN when an address
  * cannot be bound; VITALS_EBUSY when already started. */

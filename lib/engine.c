@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/push.h"
 #include "http/endpoint.h"
 #include "utf8.h"
 #include "vnode.h"
@@ -545,6 +546,33 @@ int vitals_add_builtin(vitals_t *v, const char *name,
     vcheck_unref(c);
     vnode_free(settings);
     vitals_errors_free(e);
+    return rc;
+}
+
+int vitals_push(vitals_t *v, const char *name, vitals_status_t status,
+                const char *output)
+{
+    vcheck_t *c;
+    int rc;
+
+    if (v == NULL || name == NULL || status < VITALS_HEALTHY ||
+        status > VITALS_UNHEALTHY)
+        return VITALS_EINVAL;
+    pthread_mutex_lock(&v->lock);
+    if ((c = engine_find(v, name)) == NULL) {
+        rc = VITALS_ENOENT;
+    } else if (c->type != &vcheck_push) {
+        rc = VITALS_ETYPE;
+    } else {
+        int64_t now = vclock_mono(v->clock);
+
+        rc = vpush_report(c->type_state, status, output, now);
+        /* Show the report now rather than at the next interval. */
+        if (rc == VITALS_OK && !c->running)
+            heap_schedule(v, c, now);
+        pthread_cond_signal(&v->wake);
+    }
+    pthread_mutex_unlock(&v->lock);
     return rc;
 }
 

@@ -248,6 +248,9 @@ int64_t vitals_result_remaining_ms(const vitals_result_t *r)
 
     if (r == NULL || r->clock == NULL)
         return 0;
+    /* Round up: 0 must mean the deadline has passed, or a check that
+     * stops "at 0 ms left" would stop before it and be reported as its own
+     * failure rather than as a timeout. */
     left = r->deadline_ns - vclock_mono(r->clock);
-    return left > 0 ? left / VCLOCK_MS : 0;
+    return left > 0 ? (left + VCLOCK_MS - 1) / VCLOCK_MS : 0;
 }

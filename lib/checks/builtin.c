@@ -11,6 +11,7 @@
 extern const vcheck_type_t vcheck_disk;
 extern const vcheck_type_t vcheck_exec;
 extern const vcheck_type_t vcheck_group;
+extern const vcheck_type_t vcheck_push;
 extern const vcheck_type_t vcheck_tcp;
 
 /* Keep sorted by name: vcheck_type_names lists them in this order. */
@@ -18,6 +19,7 @@ static const vcheck_type_t *const types[] = {
     &vcheck_disk,
     &vcheck_exec,
     &vcheck_group,
+    &vcheck_push,
     &vcheck_tcp,
 };
 

@@ -280,6 +280,21 @@ static int listen_differs(const vitals_t *v, const vconf_t *c)
     return 0;
 }
 
+/* Serves from the next snapshot on with routes (taking the reference). */
+static void swap_routes(vitals_t *v, vroutes_t *routes)
+{
+    if (routes->allow_all_warning)
+        vlog(v, VITALS_LOG_WARN,
+             "the health allow list is empty: every client may read the "
+             "mosparo endpoint");
+    pthread_mutex_lock(&v->lock);
+    vroutes_unref(v->routes);
+    v->routes = routes;
+    v->dirty = 1;
+    engine_publish(v, vclock_mono(v->clock));
+    pthread_mutex_unlock(&v->lock);
+}
+
 static void apply(vitals_t *v, vconf_t *c)
 {
     size_t kept, n = c->n;
@@ -297,14 +312,9 @@ static void apply(vitals_t *v, vconf_t *c)
     }
     vitals_set_service(v, c->service[0], c->service[1], c->service[2],
                        c->service[3]);
-    if (c->routes->allow_all_warning)
-        vlog(v, VITALS_LOG_WARN,
-             "the health allow list is empty: every client may read the "
-             "mosparo endpoint");
-    pthread_mutex_lock(&v->lock);
-    vroutes_unref(v->routes);
-    v->routes = c->routes; /* served from the next snapshot on */
+    swap_routes(v, c->routes);
     c->routes = NULL;
+    pthread_mutex_lock(&v->lock);
     kept = engine_replace(v, c->checks, n, vclock_mono(v->clock));
     /* Publish now: a removed check must not be served a moment longer. */
     engine_publish(v, vclock_mono(v->clock));
@@ -385,6 +395,38 @@ static int load(vitals_t *v, const char *path, vitals_errors_t **errs)
         *errs = e;
     else
         vitals_errors_free(e);
+    return rc;
+}
+
+int vitals_set_http(vitals_t *v, const char *settings_json, char **err)
+{
+    verrs_t *e = verrs_new();
+    vnode_t *root;
+    vconf_t c;
+    int rc = VITALS_ECONFIG;
+
+    if (err != NULL)
+        *err = NULL;
+    if (v == NULL || e == NULL) {
+        vitals_errors_free(e);
+        return v == NULL ? VITALS_EINVAL : VITALS_ENOMEM;
+    }
+    memset(&c, 0, sizeof(c));
+    root = vnode_from_json(settings_json ? settings_json : "{}", e);
+    if (root != NULL) {
+        read_http(root, &c, e);
+        vnode_map_done(root, "the HTTP settings", e);
+    }
+    if (e->n == 0 && c.routes != NULL) {
+        swap_routes(v, c.routes);
+        c.routes = NULL;
+        rc = VITALS_OK;
+    } else if (err != NULL) {
+        *err = verrs_join(e);
+    }
+    vroutes_unref(c.routes);
+    vnode_free(root);
+    vitals_errors_free(e);
     return rc;
 }
 

@@ -22,6 +22,7 @@ typedef struct vans {
     const char *error;     /* the error body's description */
     const char *allow;     /* for 405 */
     int no_etag;           /* the body does not follow the snapshot */
+    char msg[256];         /* room for a formatted error description */
 } vans_t;
 
 typedef struct vendpoint_type {
@@ -59,6 +60,7 @@ typedef struct vroutes {
 } vroutes_t;
 
 struct vreq {
+    vitals_t *v; /* for the few requests that act (push reports) */
     const char *method;
     const char *path;  /* without the query */
     const char *rest;  /* after the route's path: "" or "/name" */
@@ -82,6 +84,9 @@ const char *vreq_header(const vreq_t *r, const char *name);
 void vreq_cached(vreq_t *r, vans_t *ans, const char *key, vrender_fn render,
                  void *arg);
 void vans_error(vans_t *ans, unsigned status, const char *description);
+/* The same with a formatted description, kept in ans->msg. */
+void vans_errorf(vans_t *ans, unsigned status, const char *fmt, ...)
+    VITALS_PRINTF(3, 4);
 
 /* The default routes (every endpoint at its default path). */
 vroutes_t *vroutes_default(void);

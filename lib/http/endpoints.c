@@ -93,11 +93,62 @@ static void ietf_answer(vreq_t *r, vans_t *ans)
         ans->status = code_503((ans->cached ? ans->cached : ans->owned)->health);
 }
 
+/* PUT /health/<name> {"status": "pass"|"warn"|"fail", "output": "..."}:
+ * a push check's report. */
+static void push_answer(vreq_t *r, vans_t *ans)
+{
+    static const char *const words[] = {"pass", "warn", "fail"};
+    json_t *body = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL);
+    json_t *status = json_object_get(body, "status");
+    json_t *output = json_object_get(body, "output");
+    const char *key;
+    json_t *val;
+    int s = -1, rc;
+
+    if (!json_is_object(body)) {
+        vans_error(ans, 400, body == NULL ? "The body is not JSON: expected "
+                                            "{\"status\": \"pass\"}"
+                                          : "The body must be a JSON object");
+        json_decref(body);
+        return;
+    }
+    json_object_foreach(body, key, val) {
+        if (strcmp(key, "status") != 0 && strcmp(key, "output") != 0) {
+            vans_errorf(ans, 400, "Unknown key \"%.64s\": use status and "
+                                  "output", key);
+            json_decref(body);
+            return;
+        }
+    }
+    for (int i = 0; i < 3 && json_is_string(status); i++)
+        if (strcasecmp(json_string_value(status), words[i]) == 0)
+            s = i;
+    if (s < 0)
+        vans_error(ans, 400, "\"status\" must be \"pass\", \"warn\" or "
+                             "\"fail\"");
+    else if (output != NULL && !json_is_string(output))
+        vans_error(ans, 400, "\"output\" must be a string");
+    else if ((rc = vitals_push(r->v, r->rest + 1, (vitals_status_t)s,
+                               output ? json_string_value(output) : NULL)) ==
+             VITALS_ENOENT)
+        vans_error(ans, 404, "There is no check with this name");
+    else if (rc == VITALS_ETYPE)
+        vans_error(ans, 409, "This check is not of type push: it takes no "
+                             "reports");
+    else if (rc != VITALS_OK)
+        vans_error(ans, 500, "Could not record the report");
+    else
+        ans->status = 204; /* recorded: nothing to send back */
+    json_decref(body);
+}
+
 static void check_answer(vreq_t *r, vans_t *ans)
 {
     vselect_t sel = {.name = r->rest + 1};
     const vbody_t *b;
 
+    if (strcmp(r->method, "PUT") == 0)
+        return push_answer(r, ans);
     for (size_t i = 0; i < r->snap->n; i++)
         if (strcmp(r->snap->entries[i].pub.name, sel.name) == 0) {
             answer_view(r, ans, NULL, &sel, ietf_fn);
@@ -325,7 +376,7 @@ static const vendpoint_type_t ep_ietf = {
     .allow = "GET, HEAD", .answer = ietf_answer};
 static const vendpoint_type_t ep_check = {
     .id = "check", .path = "/health", .content_type = "application/health+json",
-    .allow = "GET, HEAD", .subpaths = 2, .answer = check_answer};
+    .allow = "GET, HEAD, PUT", .subpaths = 2, .answer = check_answer};
 static const vendpoint_type_t ep_report = {
     .id = "report", .path = "/api/v2/health", .content_type = "application/json",
     .allow = "GET, HEAD", .configure = report_configure, .free_conf = free,

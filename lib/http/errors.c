@@ -17,6 +17,7 @@ static const verror_kind_t kinds[] = {
     {404, "NOT_FOUND", "FATAL", "Not Found"},
     {405, "METHOD_NOT_ALLOWED", "FATAL", "Method Not Allowed"},
     {406, "NOT_ACCEPTABLE", "FATAL", "Not Acceptable"},
+    {409, "CONFLICT", "FATAL", "Conflict"},
     {413, "PAYLOAD_TOO_LARGE", "FATAL", "Payload Too Large"},
     {414, "URI_TOO_LONG", "FATAL", "URI Too Long"},
     {422, "UNPROCESSABLE_ENTITY", "FATAL", "Unprocessable Entity"},
@@ -28,7 +29,7 @@ static const verror_kind_t kinds[] = {
 
 char *verror_body(unsigned status, const char *description, size_t *len)
 {
-    const verror_kind_t *k = &kinds[10]; /* 500 for anything unlisted */
+    const verror_kind_t *k = &kinds[11]; /* 500 for anything unlisted */
     json_t *body;
     char *text;
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,16 @@ void vans_error(vans_t *ans, unsigned status, const char *description)
 {
     ans->status = status;
     ans->error = description;
+}
+
+void vans_errorf(vans_t *ans, unsigned status, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(ans->msg, sizeof(ans->msg), fmt, ap);
+    va_end(ap);
+    vans_error(ans, status, ans->msg);
 }
 
 static const char *header(struct MHD_Connection *conn, const char *name)
@@ -440,6 +451,7 @@ static enum MHD_Result dispatch(vlistener_t *l, struct MHD_Connection *conn,
 
     if (s == NULL || s->routes == NULL)
         return send_error(conn, 503, "Not ready", NULL, &sent);
+    r.v = l->server->v;
     r.method = method;
     r.path = url;
     r.snap = s;

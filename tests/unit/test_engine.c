@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "http/endpoint.h"
 #include "snapshot.h"
 
 #define S VCLOCK_S
@@ -483,6 +484,82 @@ static void test_children(void **st)
     vitals_free(v);
 }
 
+static void test_push_check(void **st)
+{
+    vitals_t *v = new_instance();
+    vitals_snapshot_t *s = NULL;
+    script_t sc = {0};
+    char *err = NULL;
+    const vitals_check_state_t *c;
+
+    (void)st;
+    assert_int_equal(vitals_add_builtin(v, "backup", NULL, "push",
+                                        "{\"ttl\": \"1m\"}", &err),
+                     0);
+    add(v, "other", &sc, NULL);
+    tick(v);
+    c = state(v, 0, &s);
+    assert_int_equal(c->status, VITALS_UNHEALTHY);
+    assert_string_equal(c->error, "no report yet (expected within 1m)");
+
+    advance(5 * S);
+    assert_int_equal(vitals_push(v, "backup", VITALS_DEGRADED, "slow disk"),
+                     0);
+    assert_int_equal(tick(v), 1); /* re-evaluated at once */
+    c = state(v, 0, &s);
+    assert_int_equal(c->status, VITALS_DEGRADED);
+    assert_string_equal(c->description, "slow disk");
+    assert_string_equal(c->data_json, "{\"output\":\"slow disk\",\"ageSeconds\":0}");
+
+    advance(30 * S);
+    tick(v);
+    assert_int_equal(state(v, 0, &s)->status, VITALS_DEGRADED);
+    advance(31 * S); /* 61 s since the report */
+    tick(v);
+    c = state(v, 0, &s);
+    assert_int_equal(c->status, VITALS_UNHEALTHY);
+    assert_string_equal(c->error, "no report for 1m");
+
+    assert_int_equal(vitals_push(v, "other", VITALS_HEALTHY, NULL),
+                     VITALS_ETYPE);
+    assert_int_equal(vitals_push(v, "nope", VITALS_HEALTHY, NULL),
+                     VITALS_ENOENT);
+    assert_int_equal(vitals_add_builtin(v, "x", NULL, "push", "{}", &err),
+                     VITALS_ECONFIG);
+    assert_string_equal(err, "settings: missing required key 'ttl'");
+    free(err);
+    vitals_snapshot_release(s);
+    vitals_free(v);
+}
+
+static void test_set_http(void **st)
+{
+    vitals_t *v = new_instance();
+    char *err = NULL;
+
+    (void)st;
+    assert_int_equal(vitals_set_http(v, "{\"endpoints\": {\"report\": "
+                                        "{\"status_codes\": {\"Unhealthy\": "
+                                        "503}}, \"mosparo\": false}}",
+                                     &err),
+                     0);
+    vitals_snapshot_t *s = vitals_snapshot_get(v);
+    const char *rest;
+    assert_null(vroutes_find(s->routes, "/api/v1/health/check", &rest));
+    assert_non_null(vroutes_find(s->routes, "/api/v2/health", &rest));
+    vitals_snapshot_release(s);
+    assert_int_equal(vitals_set_http(v, "{\"endpoints\": {\"nope\": "
+                                        "\"/x\"}, \"limit\": 1}",
+                                     &err),
+                     VITALS_ECONFIG);
+    assert_string_equal(err, "settings: unknown endpoint 'nope' (known: ietf, "
+                             "check, report, jsonrpc, mosparo, livez, "
+                             "readyz); settings: unknown key 'limit' in the "
+                             "HTTP settings");
+    free(err);
+    vitals_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +575,8 @@ int main(void)
         cmocka_unit_test(test_removed_while_running),
         cmocka_unit_test(test_replace_keeps_unchanged_history),
         cmocka_unit_test(test_children),
+        cmocka_unit_test(test_push_check),
+        cmocka_unit_test(test_set_http),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
