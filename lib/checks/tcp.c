@@ -8,8 +8,6 @@
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +17,7 @@
 #include <unistd.h>
 
 #include "check_type.h"
+#include "resolve.h"
 
 typedef struct tcp {
     char *address; /* as configured, for messages */
@@ -121,204 +120,6 @@ static void *tcp_configure(vnode_t *settings, verrs_t *e)
         return NULL;
     }
     return t;
-}
-
-/* ------------------------------------------------------------------------
- * Resolution, bounded by the deadline
- *
- * getaddrinfo cannot be interrupted, and a dead DNS server holds it for
- * many seconds. So a name is resolved in a thread that the check waits for
- * until its deadline; when the wait gives up, the thread is detached to
- * finish on its own, and the last of the two to let go frees the request.
- */
-
-typedef struct lookup {
-    atomic_int refs; /* the waiting check and the resolving thread */
-    pthread_mutex_t mu;
-    pthread_cond_t cv; /* on CLOCK_MONOTONIC */
-    int done;
-    int rc;      /* getaddrinfo's answer */
-    int sys_err; /* errno, for EAI_SYSTEM */
-    struct addrinfo *res;
-    char *host, *port; /* copies: the check may be freed before the thread
-                          finishes */
-} lookup_t;
-
-static const struct addrinfo stream_hints = {
-    .ai_family = AF_UNSPEC,
-    .ai_socktype = SOCK_STREAM,
-    .ai_flags = AI_NUMERICSERV,
-};
-
-static void lookup_release(lookup_t *l)
-{
-    if (atomic_fetch_sub(&l->refs, 1) != 1)
-        return;
-    if (l->res)
-        freeaddrinfo(l->res);
-    pthread_cond_destroy(&l->cv);
-    pthread_mutex_destroy(&l->mu);
-    free(l->host);
-    free(l->port);
-    free(l);
-}
-
-static lookup_t *lookup_new(const tcp_t *t)
-{
-    lookup_t *l;
-    pthread_condattr_t ca;
-    int ok;
-
-    l = calloc(1, sizeof(*l));
-    if (!l)
-        return NULL;
-    atomic_init(&l->refs, 1);
-    l->host = strdup(t->host);
-    l->port = strdup(t->port);
-    if (!l->host || !l->port || pthread_condattr_init(&ca) != 0)
-        goto fail_strings;
-    ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-         pthread_cond_init(&l->cv, &ca) == 0;
-    pthread_condattr_destroy(&ca);
-    if (!ok)
-        goto fail_strings;
-    if (pthread_mutex_init(&l->mu, NULL) != 0) {
-        pthread_cond_destroy(&l->cv);
-        goto fail_strings;
-    }
-    return l;
-
-fail_strings:
-    free(l->host);
-    free(l->port);
-    free(l);
-    return NULL;
-}
-
-static void *lookup_main(void *arg)
-{
-    lookup_t *l = arg;
-    struct addrinfo *res = NULL;
-    int rc, err;
-
-    rc = getaddrinfo(l->host, l->port, &stream_hints, &res);
-    err = errno;
-    pthread_mutex_lock(&l->mu);
-    l->rc = rc;
-    l->sys_err = err;
-    l->res = res;
-    l->done = 1;
-    pthread_cond_signal(&l->cv);
-    pthread_mutex_unlock(&l->mu);
-    lookup_release(l);
-    return NULL;
-}
-
-static void gai_reason(int rc, int sys_err, char *why, size_t len)
-{
-    char ebuf[128];
-
-    if (rc == EAI_SYSTEM)
-        snprintf(why, len, "%s", strerror_r(sys_err, ebuf, sizeof(ebuf)));
-    else
-        snprintf(why, len, "%s", gai_strerror(rc));
-}
-
-/* Starts l's thread into *tid. 0, or -1 (l untouched: one reference). */
-static int lookup_start(lookup_t *l, pthread_t *tid)
-{
-    atomic_fetch_add(&l->refs, 1); /* the thread's */
-    if (pthread_create(tid, NULL, lookup_main, l) != 0) {
-        atomic_fetch_sub(&l->refs, 1);
-        return -1;
-    }
-    return 0;
-}
-
-/* Waits for l until the deadline. Returns 1 when it finished (*res taken
- * from it, *rc and *sys_err set), 0 when the deadline came first. */
-static int lookup_wait(lookup_t *l, vitals_result_t *r, struct addrinfo **res,
-                       int *rc, int *sys_err)
-{
-    struct timespec until;
-    int64_t rem = vitals_result_remaining_ms(r);
-    int done;
-
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += (time_t)(rem / 1000);
-    until.tv_nsec += (long)(rem % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-
-    pthread_mutex_lock(&l->mu);
-    while (!l->done) {
-        if (pthread_cond_timedwait(&l->cv, &l->mu, &until) == ETIMEDOUT)
-            break;
-    }
-    done = l->done;
-    if (done) {
-        *res = l->res;
-        l->res = NULL;
-        *rc = l->rc;
-        *sys_err = l->sys_err;
-    }
-    pthread_mutex_unlock(&l->mu);
-    return done;
-}
-
-/* Resolves t's host into *res. 0, or -1 with the reason in why. */
-static int resolve(const tcp_t *t, vitals_result_t *r, int64_t budget_ms,
-                   struct addrinfo **res, char *why, size_t len)
-{
-    struct addrinfo hints = stream_hints;
-    lookup_t *l;
-    pthread_t tid;
-    int rc, sys_err = 0, done;
-
-    /* A literal address needs no DNS and no thread. */
-    hints.ai_flags |= AI_NUMERICHOST;
-    rc = getaddrinfo(t->host, t->port, &hints, res);
-    if (rc == 0)
-        return 0;
-    if (rc != EAI_NONAME) {
-        gai_reason(rc, errno, why, len);
-        return -1;
-    }
-
-    l = lookup_new(t);
-    if (!l) {
-        snprintf(why, len, "out of memory");
-        return -1;
-    }
-    if (lookup_start(l, &tid) != 0) {
-        /* No thread to spare: resolving in this one is still better than
-         * failing the check. */
-        lookup_release(l);
-        rc = getaddrinfo(t->host, t->port, &stream_hints, res);
-        if (rc != 0)
-            gai_reason(rc, errno, why, len);
-        return rc == 0 ? 0 : -1;
-    }
-    done = lookup_wait(l, r, res, &rc, &sys_err);
-    /* A thread that answered is about to exit: joining it costs nothing
-     * and leaves no thread (nor its resolver state) behind the run. One
-     * that did not is left to finish on its own. */
-    if (done)
-        pthread_join(tid, NULL);
-    else
-        pthread_detach(tid);
-    lookup_release(l);
-    if (!done) {
-        snprintf(why, len, "timed out after %lld ms", (long long)budget_ms);
-        return -1;
-    }
-    if (rc != 0) {
-        gai_reason(rc, sys_err, why, len);
-        return -1;
-    }
-    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -435,7 +236,10 @@ static void tcp_run(void *state, vitals_result_t *r)
     char why[256], ebuf[128];
     int rc = CONNECT_FAILED, err = 0;
 
-    if (resolve(t, r, budget, &res, why, sizeof(why)) != 0) {
+    /* The resolver gives up at the deadline: a dead DNS server must not
+     * hold the check past it. */
+    if (vresolve(t->host, t->port, AF_UNSPEC, budget, &res, why,
+                 sizeof(why)) != VRESOLVE_OK) {
         vitals_result_set_error(r, "cannot resolve %s: %s", t->host, why);
         return;
     }
