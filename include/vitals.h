@@ -214,6 +214,14 @@ VITALS_EXTERN int64_t vitals_result_remaining_ms(const vitals_result_t *r);
  * port (see vitals_listen_port). Only before vitals_start. */
 VITALS_EXTERN int vitals_listen(vitals_t *v, const char *address);
 
+/* Adds an HTTPS listener with a certificate (PEM, chain after it) and its
+ * private key (PEM), read and checked now. All borrowed. On VITALS_ECONFIG
+ * (unreadable, unparsable or mismatched files), *err (when err is not NULL)
+ * receives a new message to free(). Only before vitals_start. */
+VITALS_EXTERN int vitals_listen_tls(vitals_t *v, const char *address,
+                                    const char *cert_file,
+                                    const char *key_file, char **err);
+
 /* Configures how checks are served, with the keys `endpoints`, `access`,
  * `limits` and `access_log` of the YAML configuration (docs/config.md) as
  * a JSON object text, e.g. {"endpoints": {"report": {"status_codes":

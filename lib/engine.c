@@ -114,7 +114,7 @@ void vitals_free(vitals_t *v)
     free(v->service_description);
     free(v->service_version);
     free(v->service_release);
-    free_strv(v->listen, v->nlisten);
+    vlisten_free(v->listen, v->nlisten);
     vroutes_unref(v->routes);
     if (v->config_free != NULL)
         v->config_free(v->config);

@@ -65,6 +65,16 @@ struct vrun {
 };
 
 typedef struct vpool vpool_t;
+
+/* A listener: an address, and for HTTPS the certificate and key (PEM). */
+typedef struct vlisten {
+    char *address;
+    char *cert_pem, *key_pem; /* NULL for plain HTTP */
+} vlisten_t;
+
+int vlisten_add(vlisten_t **a, size_t *n, const char *address,
+                const char *cert_pem, const char *key_pem);
+void vlisten_free(vlisten_t *a, size_t n);
 typedef struct vserver vserver_t;
 
 struct vitals {
@@ -98,7 +108,7 @@ struct vitals {
 
     /* http/ */
     struct vroutes *routes; /* the current endpoints (v->lock) */
-    char **listen;
+    vlisten_t *listen;
     size_t nlisten;
     vserver_t *server;
     void *config; /* config/: endpoint settings, owned */

@@ -3,8 +3,8 @@
 # (deps.sh test) need, when any is missing. Uses apt-get; needs root.
 set -eu
 
-run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev monitoring-plugins-basic"
-test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema"
+run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev ca-certificates monitoring-plugins-basic"
+test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl"
 
 case "${1:-run}" in
   run) pkgs=$run_pkgs ;;
@@ -18,7 +18,19 @@ for p in $pkgs; do
     missing="$missing $p"
   fi
 done
-[ -z "$missing" ] && exit 0
+# The JWT tests mint tokens with jose (npm), as a client's IdP would.
+install_npm() {
+  dir="$(dirname "$0")/../tests/support"
+  if [ ! -d "$dir/node_modules/jose" ]; then
+    echo "vitals: installing jose for the tests (npm ci)" >&2
+    npm ci --prefix "$dir" --no-audit --no-fund >/dev/null
+  fi
+}
+
+if [ -z "$missing" ]; then
+  [ "${1:-run}" = test ] && install_npm
+  exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
   echo "vitals: these Debian packages are missing:$missing" >&2
@@ -30,3 +42,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ "${1:-run}" = test ] && install_npm
+exit 0

@@ -9,18 +9,34 @@
 #include "check_type.h"
 
 extern const vcheck_type_t vcheck_disk;
+extern const vcheck_type_t vcheck_dns;
 extern const vcheck_type_t vcheck_exec;
+extern const vcheck_type_t vcheck_expiry;
+extern const vcheck_type_t vcheck_file;
 extern const vcheck_type_t vcheck_group;
+extern const vcheck_type_t vcheck_http;
+extern const vcheck_type_t vcheck_process;
 extern const vcheck_type_t vcheck_push;
+extern const vcheck_type_t vcheck_remote;
+extern const vcheck_type_t vcheck_system;
 extern const vcheck_type_t vcheck_tcp;
+extern const vcheck_type_t vcheck_tls;
 
 /* Keep sorted by name: vcheck_type_names lists them in this order. */
 static const vcheck_type_t *const types[] = {
     &vcheck_disk,
+    &vcheck_dns,
     &vcheck_exec,
+    &vcheck_expiry,
+    &vcheck_file,
     &vcheck_group,
+    &vcheck_http,
+    &vcheck_process,
     &vcheck_push,
+    &vcheck_remote,
+    &vcheck_system,
     &vcheck_tcp,
+    &vcheck_tls,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

@@ -9,12 +9,13 @@
 #include "../engine.h"
 #include "../http/endpoint.h"
 #include "../http/server.h"
+#include "../http/tlsfiles.h"
 #include "../vnode.h"
 #include "yaml.h"
 
 typedef struct vconf {
     const char *service[4]; /* id, description, version, release_id */
-    char **listen;
+    vlisten_t *listen;
     size_t nlisten;
     vcheck_t **checks;
     size_t n, cap;
@@ -30,7 +31,7 @@ static void conf_clear(vconf_t *c)
     for (size_t i = 0; i < c->n; i++)
         vcheck_unref(c->checks[i]);
     free(c->checks);
-    vnode_strv_free(c->listen);
+    vlisten_free(c->listen, c->nlisten);
     vroutes_unref(c->routes);
     memset(c, 0, sizeof(*c));
 }
@@ -62,23 +63,72 @@ static void read_service(vnode_t *root, vconf_t *c, verrs_t *e)
     vnode_map_done(svc, "service", e);
 }
 
+/* One listener: "host:port", or {address, tls: {cert_file, key_file}}. */
+static void read_listener(vnode_t *item, vconf_t *c, verrs_t *e)
+{
+    const char *address = item->str, *cert = NULL, *key = NULL;
+    char *host = NULL, *cert_pem = NULL, *key_pem = NULL, *why = NULL;
+    vnode_t *tls = NULL, *where = item;
+    int port;
+
+    if (item->kind == VNODE_MAP) {
+        if (vnode_str(item, "address", &address, e) == 0)
+            verrs_add(e, item, "'listen': missing required key 'address'");
+        if ((tls = vnode_get(item, "tls")) != NULL) {
+            if (tls->kind != VNODE_MAP) {
+                verrs_add(e, tls, "'tls': expected {cert_file, key_file}");
+                tls = NULL;
+            } else {
+                if (vnode_str(tls, "cert_file", &cert, e) == 0)
+                    verrs_add(e, tls, "'tls': missing required key "
+                                      "'cert_file'");
+                if (vnode_str(tls, "key_file", &key, e) == 0)
+                    verrs_add(e, tls, "'tls': missing required key "
+                                      "'key_file'");
+                vnode_map_done(tls, "listen.tls", e);
+            }
+        }
+        vnode_map_done(item, "a listener", e);
+        where = vnode_get(item, "address");
+    } else if (item->kind != VNODE_SCALAR) {
+        verrs_add(e, item, "'listen': expected host:port or {address, tls}");
+        return;
+    }
+    if (address == NULL)
+        return;
+    if (vaddr_split(address, &host, &port) != 0) {
+        verrs_add(e, where ? where : item,
+                  "'listen': expected host:port or [v6]:port, got \"%s\"",
+                  address);
+        return;
+    }
+    free(host);
+    if (cert != NULL && key != NULL &&
+        vtls_load(cert, key, &cert_pem, &key_pem, &why) != 0) {
+        verrs_add(e, tls, "'tls': %s", why ? why : "out of memory");
+        free(why);
+        return;
+    }
+    if (tls == NULL || (cert_pem && key_pem))
+        if (vlisten_add(&c->listen, &c->nlisten, address, cert_pem,
+                        key_pem) != VITALS_OK)
+            verrs_add(e, item, "out of memory");
+    free(cert_pem);
+    free(key_pem);
+}
+
 static void read_listen(vnode_t *root, vconf_t *c, verrs_t *e)
 {
     vnode_t *node = vnode_get(root, "listen");
 
-    if (vnode_strlist(root, "listen", &c->listen, &c->nlisten, e) != 1)
+    if (node == NULL || node->null)
         return;
-    for (size_t i = 0; i < c->nlisten; i++) {
-        vnode_t *item = node->kind == VNODE_SEQ ? node->items[i] : node;
-        char *host = NULL;
-        int port;
-
-        if (vaddr_split(c->listen[i], &host, &port) != 0)
-            verrs_add(e, item,
-                      "'listen': expected host:port or [v6]:port, got \"%s\"",
-                      c->listen[i]);
-        free(host);
+    if (node->kind != VNODE_SEQ) {
+        read_listener(node, c, e);
+        return;
     }
+    for (size_t i = 0; i < node->n; i++)
+        read_listener(node->items[i], c, e);
 }
 
 static void read_defaults(vnode_t *root, vdefaults_t *d, verrs_t *e)
@@ -274,9 +324,15 @@ static int listen_differs(const vitals_t *v, const vconf_t *c)
 {
     if (v->nlisten != c->nlisten)
         return 1;
-    for (size_t i = 0; i < c->nlisten; i++)
-        if (strcmp(v->listen[i], c->listen[i]) != 0)
+    for (size_t i = 0; i < c->nlisten; i++) {
+        const vlisten_t *a = &v->listen[i], *b = &c->listen[i];
+
+        if (strcmp(a->address, b->address) != 0 ||
+            !a->cert_pem != !b->cert_pem ||
+            (a->cert_pem && (strcmp(a->cert_pem, b->cert_pem) != 0 ||
+                             strcmp(a->key_pem, b->key_pem) != 0)))
             return 1;
+    }
     return 0;
 }
 
@@ -300,9 +356,7 @@ static void apply(vitals_t *v, vconf_t *c)
     size_t kept, n = c->n;
 
     if (!v->started) {
-        for (size_t i = 0; i < v->nlisten; i++)
-            free(v->listen[i]);
-        free(v->listen);
+        vlisten_free(v->listen, v->nlisten);
         v->listen = c->listen;
         v->nlisten = c->nlisten;
         c->listen = NULL;

@@ -21,6 +21,8 @@ typedef struct vans {
     vbody_t *owned;        /* freed by the server after sending */
     const char *error;     /* the error body's description */
     const char *allow;     /* for 405 */
+    const char *authenticate; /* WWW-Authenticate, for 401 and 403 */
+    int retry_after;       /* seconds, for 429 */
     int no_etag;           /* the body does not follow the snapshot */
     char msg[256];         /* room for a formatted error description */
 } vans_t;
@@ -45,8 +47,17 @@ typedef struct vroute {
     const vendpoint_type_t *type;
     char *path;
     void *conf;
-    struct vallow *allow; /* clients allowed, or NULL: anyone */
+    unsigned auth; /* VAUTH_* bits: every one must pass */
 } vroute_t;
+
+/* Connection limits of the listeners (applied at start). */
+typedef struct vlimits {
+    size_t max_uri_bytes;       /* longer request URIs get 414 */
+    int64_t read_timeout_ms;    /* a request must arrive within this */
+    unsigned max_connections;   /* in all */
+    unsigned max_connections_per_ip;
+    size_t max_header_bytes;    /* request line and headers */
+} vlimits_t;
 
 /* The endpoints of an instance, immutable once built; snapshots carry a
  * reference, so a request routes with the routes of its snapshot. */
@@ -54,9 +65,11 @@ typedef struct vroutes {
     atomic_int refs;
     vroute_t *r;
     size_t n;
-    size_t max_uri_bytes; /* longer request URIs get 414 */
+    vlimits_t limits;
     int access_log;
-    int allow_all_warning; /* an allow list is explicitly empty */
+    struct vaccess *access;
+    int protected;         /* some endpoint requires a token */
+    int allow_all_warning; /* an allow list in use is explicitly empty */
 } vroutes_t;
 
 struct vreq {

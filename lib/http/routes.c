@@ -1,16 +1,20 @@
 /* routes.c - which endpoints an instance serves, at which paths, with which
- * settings: the `endpoints:`, `access:` and `limits:` of the configuration,
- * built into an immutable table that snapshots carry. */
+ * settings and access rules: the `endpoints:`, `access:` and `limits:` of
+ * the configuration, built into an immutable table that snapshots carry. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "allowlist.h"
+#include "access.h"
 #include "endpoint.h"
 
-#define DEFAULT_MAX_URI 2048
-/* mosparo's own default (.env): only the host itself. */
-#define DEFAULT_ALLOW_LIST "127.0.0.1,::1"
+static const vlimits_t default_limits = {
+    .max_uri_bytes = 2048,
+    .read_timeout_ms = 10000,
+    .max_connections = 1024,
+    .max_connections_per_ip = 64,
+    .max_header_bytes = 8192,
+};
 
 static vroutes_t *routes_new(void)
 {
@@ -26,7 +30,7 @@ static vroutes_t *routes_new(void)
         return NULL;
     }
     atomic_init(&rs->refs, 1);
-    rs->max_uri_bytes = DEFAULT_MAX_URI;
+    rs->limits = default_limits;
     return rs;
 }
 
@@ -45,30 +49,17 @@ void vroutes_unref(vroutes_t *rs)
 
         if (r->type->free_conf != NULL)
             r->type->free_conf(r->conf);
-        vallow_free(r->allow);
         free(r->path);
     }
+    vaccess_free(rs->access);
     free(rs->r);
     free(rs);
 }
 
-/* The allow list text in force: MOSPARO_HEALTH_ALLOW_LIST as mosparo reads
- * it, else the configuration's, else mosparo's default. */
-static const char *allow_text(const char *configured)
-{
-    const char *env = getenv("MOSPARO_HEALTH_ALLOW_LIST");
-
-    if (env != NULL)
-        return env;
-    return configured != NULL ? configured : DEFAULT_ALLOW_LIST;
-}
-
 static int add_route(vroutes_t *rs, const vendpoint_type_t *t,
-                     const char *path, void *conf, const char *allow,
-                     const vnode_t *where, verrs_t *e)
+                     const char *path, void *conf, unsigned auth)
 {
     vroute_t *r = &rs->r[rs->n];
-    char *err = NULL;
 
     if ((r->path = strdup(path)) == NULL) {
         if (t->free_conf != NULL)
@@ -77,31 +68,34 @@ static int add_route(vroutes_t *rs, const vendpoint_type_t *t,
     }
     r->type = t;
     r->conf = conf;
+    r->auth = auth;
     rs->n++;
-    if (!t->allow_list)
-        return 0;
-    if ((r->allow = vallow_parse(allow_text(allow), &err)) == NULL) {
-        verrs_add(e, where, "health allow list: %s", err ? err : "invalid");
-        free(err);
-        return -1;
-    }
-    if (vallow_is_empty(r->allow))
+    if (auth & VAUTH_BEARER)
+        rs->protected = 1;
+    if ((auth & VAUTH_ALLOW_LIST) && rs->access->allow_is_empty)
         rs->allow_all_warning = 1;
     return 0;
+}
+
+/* Seed 000: the mosparo endpoint is behind the allow list unless told. */
+static unsigned default_auth(const vendpoint_type_t *t)
+{
+    return t->allow_list ? VAUTH_ALLOW_LIST : VAUTH_OPEN;
 }
 
 vroutes_t *vroutes_default(void)
 {
     vroutes_t *rs = routes_new();
     verrs_t *e = verrs_new();
-    int failed = rs == NULL || e == NULL;
+    int failed = rs == NULL || e == NULL ||
+                 (rs->access = vaccess_configure(NULL, e)) == NULL;
 
     for (size_t i = 0; !failed && vendpoint_types[i] != NULL; i++) {
         const vendpoint_type_t *t = vendpoint_types[i];
         void *conf = t->configure ? t->configure(NULL, e) : NULL;
 
         failed = (t->configure && conf == NULL) ||
-                 add_route(rs, t, t->path, conf, NULL, NULL, e) != 0;
+                 add_route(rs, t, t->path, conf, default_auth(t)) != 0;
     }
     vitals_errors_free(e);
     if (failed) {
@@ -136,23 +130,27 @@ static int clash(const vroute_t *a, const vroute_t *b)
            (a->type->subpaths != 0 && b->type->subpaths != 0);
 }
 
-/* One `endpoints:` entry: a path, false, or a map with path and own keys. */
+/* One `endpoints:` entry: a path, false, or a map with path, auth and the
+ * endpoint's own keys. */
 static void read_endpoint(vroutes_t *rs, const vendpoint_type_t *t,
-                          vnode_t *key, vnode_t *val, const char *allow,
-                          verrs_t *e)
+                          vnode_t *key, vnode_t *val, verrs_t *e)
 {
     const char *path = t->path;
+    unsigned auth = default_auth(t);
     void *conf = NULL;
     char what[64];
 
     if (val != NULL && val->kind == VNODE_SCALAR && !val->quoted &&
         strcmp(val->str, "false") == 0)
-        return; /* disabled */
-    if (val != NULL && val->kind == VNODE_SCALAR && !val->null)
+        return; /* switched off */
+    if (val != NULL && val->kind == VNODE_SCALAR && !val->null) {
         path = val->str;
-    else if (val != NULL && val->kind == VNODE_MAP)
+    } else if (val != NULL && val->kind == VNODE_MAP) {
         vnode_str(val, "path", &path, e);
-    else if (val != NULL && !val->null) {
+        if (vnode_get(val, "auth") != NULL &&
+            vauth_read(vnode_get(val, "auth"), rs->access, &auth, e) != 0)
+            return;
+    } else if (val != NULL && !val->null) {
         verrs_add(e, val, "endpoint '%s': expected a path, false, or a map "
                           "with path and settings",
                   t->id);
@@ -172,7 +170,8 @@ static void read_endpoint(vroutes_t *rs, const vendpoint_type_t *t,
     snprintf(what, sizeof(what), "endpoint '%s'", t->id);
     if (val != NULL && val->kind == VNODE_MAP)
         vnode_map_done(val, what, e);
-    add_route(rs, t, path, conf, allow, val ? val : key, e);
+    if (add_route(rs, t, path, conf, auth) != 0)
+        verrs_add(e, key, "out of memory");
 }
 
 static vnode_t *find_key(vnode_t *map, const char *id)
@@ -183,28 +182,39 @@ static vnode_t *find_key(vnode_t *map, const char *id)
     return NULL;
 }
 
-static void read_limits(vroutes_t *rs, vnode_t *limits, verrs_t *e)
+static void read_limits(vlimits_t *l, vnode_t *m, verrs_t *e)
 {
     int64_t n;
 
-    if (limits == NULL)
+    if (m == NULL)
         return;
-    if (vnode_int(limits, "max_uri_bytes", 64, 1 << 20, &n, e) == 1)
-        rs->max_uri_bytes = (size_t)n;
+    if (vnode_int(m, "max_uri_bytes", 64, 1 << 20, &n, e) == 1)
+        l->max_uri_bytes = (size_t)n;
+    if (vnode_int(m, "max_connections", 1, 1 << 20, &n, e) == 1)
+        l->max_connections = (unsigned)n;
+    if (vnode_int(m, "max_connections_per_ip", 1, 1 << 20, &n, e) == 1)
+        l->max_connections_per_ip = (unsigned)n;
+    if (vnode_int(m, "max_header_bytes", 1024, 1 << 20, &n, e) == 1)
+        l->max_header_bytes = (size_t)n;
+    if (vnode_duration(m, "read_timeout", &l->read_timeout_ms, e) == 1 &&
+        (l->read_timeout_ms < 1000 || l->read_timeout_ms % 1000 != 0))
+        verrs_add(e, vnode_get(m, "read_timeout"),
+                  "'read_timeout': whole seconds of at least 1s");
 }
 
 vroutes_t *vroutes_configure(vnode_t *endpoints, vnode_t *access,
                              vnode_t *limits, verrs_t *e)
 {
     vroutes_t *rs = routes_new();
-    const char *allow = NULL;
     size_t before = e->n;
 
     if (rs == NULL)
         return NULL;
-    if (access != NULL)
-        vnode_str(access, "health_allow_list", &allow, e);
-    read_limits(rs, limits, e);
+    read_limits(&rs->limits, limits, e);
+    if ((rs->access = vaccess_configure(access, e)) == NULL) {
+        vroutes_unref(rs);
+        return NULL;
+    }
     if (endpoints != NULL && endpoints->kind != VNODE_MAP) {
         verrs_add(e, endpoints, "'endpoints': expected a map of endpoints");
         endpoints = NULL;
@@ -221,7 +231,7 @@ vroutes_t *vroutes_configure(vnode_t *endpoints, vnode_t *access,
         vnode_t *key = find_key(endpoints, t->id);
 
         read_endpoint(rs, t, key, key ? vnode_get(endpoints, t->id) : NULL,
-                      allow, e);
+                      e);
     }
     for (size_t i = 0; i < rs->n; i++)
         for (size_t j = i + 1; j < rs->n; j++)

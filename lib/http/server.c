@@ -18,10 +18,11 @@
 
 #include "../formats/format.h"
 #include "../snapshot.h"
-#include "allowlist.h"
+#include "access.h"
 #include "endpoint.h"
 #include "errors.h"
 #include "rules.h"
+#include "watch.h"
 
 typedef struct vlistener {
     struct vserver *server;
@@ -39,6 +40,8 @@ struct vserver {
     size_t n;
     atomic_int in_flight;
     uint64_t boot_id;
+    vwatch_t *watch;
+    vlimits_t limits; /* as at start: listeners are not rebuilt on reload */
 };
 
 int vaddr_split(const char *addr, char **host, int *port)
@@ -268,7 +271,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn,
 
 static enum MHD_Result send_error(struct MHD_Connection *conn,
                                   unsigned status, const char *description,
-                                  const char *allow, vsent_t *sent)
+                                  const vans_t *ans, vsent_t *sent)
 {
     size_t len = 0;
     char *body = verror_body(status, description, &len);
@@ -283,8 +286,17 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "application/json");
-    if (allow != NULL)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (ans != NULL && ans->allow != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, ans->allow);
+    if (ans != NULL && ans->authenticate != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                ans->authenticate);
+    if (ans != NULL && ans->retry_after > 0) {
+        char secs[24];
+
+        snprintf(secs, sizeof(secs), "%d", ans->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+    }
     return queue(conn, resp, status, sent, len);
 }
 
@@ -327,7 +339,7 @@ static enum MHD_Result send_answer(vlistener_t *l,
     char etag[64];
 
     if (ans->error != NULL)
-        return send_error(conn, ans->status, ans->error, ans->allow, sent);
+        return send_error(conn, ans->status, ans->error, ans, sent);
     if (b == NULL) /* a JSON-RPC call of notifications only */
         return send_empty(conn, 204, NULL, sent);
     if (ans->cached != NULL && !ans->no_etag) {
@@ -388,9 +400,9 @@ static unsigned request_rules(const vitals_snapshot_t *s,
                               const vcreq_t *cr, char *buf, size_t len,
                               const char **why)
 {
-    if (cr->uri_len > s->routes->max_uri_bytes) {
+    if (cr->uri_len > s->routes->limits.max_uri_bytes) {
         snprintf(buf, len, "The request URI is longer than %zu bytes",
-                 s->routes->max_uri_bytes);
+                 s->routes->limits.max_uri_bytes);
         *why = buf;
         return 414;
     }
@@ -407,11 +419,15 @@ static unsigned request_rules(const vitals_snapshot_t *s,
     return 0;
 }
 
-/* Routes, checks the method, the body, Accept and the client, then lets
- * the endpoint answer. */
+/* Routes, checks the method, the body, the caller's access and Accept,
+ * then lets the endpoint answer. */
 static void route(vreq_t *r, vans_t *ans, const vcreq_t *cr)
 {
-    if ((r->route = vroutes_find(r->snap->routes, r->path, &r->rest)) == NULL)
+    const vroutes_t *rs = r->snap->routes;
+    const vaccess_t *a = rs->access;
+    vdecision_t d;
+
+    if ((r->route = vroutes_find(rs, r->path, &r->rest)) == NULL)
         return vans_error(ans, 404, "Requested resource was not found but "
                                     "may be available later");
     if (!vrule_method_allowed(r->route->type->allow, r->method)) {
@@ -421,14 +437,24 @@ static void route(vreq_t *r, vans_t *ans, const vcreq_t *cr)
     }
     if (cr->body_too_large)
         return vans_error(ans, 413, "The request body is larger than 1 MiB");
+    vaccess_decide(a, r->route->auth, rs->protected, r->client,
+                   vreq_header(r, MHD_HTTP_HEADER_AUTHORIZATION),
+                   a && a->client_id_header
+                       ? vreq_header(r, a->client_id_header)
+                       : NULL,
+                   vclock_mono(&vclock_system),
+                   vclock_real(&vclock_system) / VCLOCK_S, &d);
+    if (d.status != 0) {
+        vans_errorf(ans, d.status, "%s", d.why);
+        ans->authenticate = d.authenticate;
+        ans->retry_after = d.retry_after;
+        return;
+    }
+    r->details = d.details;
     if (!vrule_accepts(vreq_header(r, MHD_HTTP_HEADER_ACCEPT),
                        r->route->type->content_type))
         return vans_error(ans, 406, "The Accept header excludes what this "
                                     "endpoint produces");
-    if (r->route->allow != NULL &&
-        (r->client == NULL || !vallow_match(r->route->allow, r->client)))
-        return vans_error(ans, 403, "The client address is not on the "
-                                    "health allow list");
     ans->status = 200;
     ans->content_type = r->route->type->content_type;
     r->route->type->answer(r, ans);
@@ -444,6 +470,7 @@ static enum MHD_Result dispatch(vlistener_t *l, struct MHD_Connection *conn,
     vreq_t r = {0};
     vans_t ans = {0};
     vsent_t sent = {0, 0};
+    struct sockaddr_storage client;
     char buf[128];
     const char *why = NULL;
     unsigned status;
@@ -457,7 +484,9 @@ static enum MHD_Result dispatch(vlistener_t *l, struct MHD_Connection *conn,
     r.snap = s;
     r.impl = conn;
     r.details = 1;
-    r.client = ci ? ci->client_addr : NULL;
+    vaccess_client(s->routes->access, ci ? ci->client_addr : NULL,
+                   header(conn, "X-Forwarded-For"), &client);
+    r.client = (const struct sockaddr *)&client;
     r.body = cr->body;
     r.body_len = cr->body_len;
     if ((status = request_rules(s, conn, cr, buf, sizeof(buf), &why)) != 0)
@@ -482,6 +511,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
     if (cr == NULL)
         return MHD_NO;
     if (!cr->started) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+            conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        vlistener_t *l = cls;
+
+        /* The head is in: the read timeout no longer applies. */
+        if (ci != NULL)
+            vwatch_busy(l->server->watch, ci->socket_context);
         /* Answer on a later call: queueing a response on the first makes
          * libmicrohttpd drop keep-alive. */
         cr->started = 1;
@@ -527,14 +563,35 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     vlistener_t *l = cls;
     vcreq_t *cr = *con_cls;
 
-    (void)conn;
     (void)code;
     if (cr != NULL) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+            conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+        if (ci != NULL) /* keep-alive: the clock runs for the next one */
+            vwatch_idle(l->server->watch, ci->socket_context);
         atomic_fetch_sub(&l->server->in_flight, 1);
         free(cr->body);
         free(cr);
     }
     *con_cls = NULL;
+}
+
+static void connection_event(void *cls, struct MHD_Connection *conn,
+                             void **socket_context,
+                             enum MHD_ConnectionNotificationCode code)
+{
+    vlistener_t *l = cls;
+    const union MHD_ConnectionInfo *ci;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context =
+            ci ? vwatch_add(l->server->watch, ci->connect_fd) : NULL;
+    } else {
+        vwatch_remove(l->server->watch, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 static void free_server(vserver_t *s)
@@ -547,8 +604,10 @@ static void free_server(vserver_t *s)
     free(s);
 }
 
-static int start_listener(vitals_t *v, vlistener_t *l, const char *addr)
+static int start_listener(vitals_t *v, vlistener_t *l, const vlisten_t *conf)
 {
+    const char *addr = conf->address;
+    const vlimits_t *lim;
     const char *why = NULL;
     /* ITC lets MHD_quiesce_daemon stop the accept loop from outside. */
     unsigned flags =
@@ -562,19 +621,41 @@ static int start_listener(vitals_t *v, vlistener_t *l, const char *addr)
         return VITALS_ELISTEN;
     }
     l->port = bound_port(l->fd);
-    l->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, handle, l, MHD_OPTION_LISTEN_SOCKET, l->fd,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, l,
-        MHD_OPTION_URI_LOG_CALLBACK, uri_logger, l,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_END);
+    lim = &l->server->limits;
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_LISTEN_SOCKET, l->fd, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, l},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_event, l},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, l},
+        {MHD_OPTION_CONNECTION_TIMEOUT, lim->read_timeout_ms / 1000, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, lim->max_connections, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_connections_per_ip,
+         NULL},
+        /* The request head must fit; the rest is for our headers. */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+         (intptr_t)(lim->max_header_bytes + 4096), NULL},
+        {MHD_OPTION_END, 0, NULL}, /* room for the two TLS options */
+        {MHD_OPTION_END, 0, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+
+    if (conf->cert_pem != NULL) {
+        flags |= MHD_USE_TLS;
+        opts[8] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                          conf->cert_pem};
+        opts[9] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                          conf->key_pem};
+    }
+    l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, l,
+                              MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (l->mhd == NULL) {
         vlog(v, VITALS_LOG_ERROR, "cannot serve on %s", addr);
         close(l->fd);
         l->fd = -1;
         return VITALS_ELISTEN;
     }
-    vlog(v, VITALS_LOG_INFO, "listening on %s (port %d)", addr, l->port);
+    vlog(v, VITALS_LOG_INFO, "listening on %s (port %d%s)", addr, l->port,
+         conf->cert_pem ? ", https" : "");
     return VITALS_OK;
 }
 
@@ -590,10 +671,17 @@ int vserver_start(vitals_t *v)
     }
     s->v = v;
     s->boot_id = (uint64_t)vclock_real(&vclock_system);
+    pthread_mutex_lock(&v->lock);
+    s->limits = v->routes->limits;
+    pthread_mutex_unlock(&v->lock);
     v->server = s;
+    if ((s->watch = vwatch_start(s->limits.read_timeout_ms)) == NULL) {
+        vserver_stop(v, 0);
+        return VITALS_ESYS;
+    }
     for (; s->n < v->nlisten && rc == VITALS_OK; s->n++) {
         s->l[s->n].server = s;
-        rc = start_listener(v, &s->l[s->n], v->listen[s->n]);
+        rc = start_listener(v, &s->l[s->n], &v->listen[s->n]);
     }
     if (rc != VITALS_OK)
         vserver_stop(v, 0);
@@ -622,6 +710,7 @@ void vserver_stop(vitals_t *v, int64_t grace_ms)
     for (size_t i = 0; i < s->n; i++)
         if (s->l[i].mhd != NULL)
             MHD_stop_daemon(s->l[i].mhd);
+    vwatch_stop(s->watch); /* after the listeners: they report to it */
     v->server = NULL;
     free_server(s);
 }

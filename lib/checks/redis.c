@@ -1,0 +1,450 @@
+/* redis.c - the "redis" check type: connect to a Redis server with
+ * hiredis, AUTH when a password is set, PING (which must answer PONG) and
+ * read the replication role, all before the check's deadline. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* explicit_bzero */
+#endif
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "check_type.h"
+
+#define MSG_MAX 256
+
+typedef struct redis {
+    char *address;  /* as configured, for messages */
+    char *host;     /* TCP; NULL for a unix socket */
+    int port;
+    char *path;     /* unix socket; NULL for TCP */
+    char *password; /* secret; NULL: no AUTH */
+} redis_t;
+
+static void redis_free(void *state)
+{
+    redis_t *t = state;
+
+    if (!t)
+        return;
+    free(t->address);
+    free(t->host);
+    free(t->path);
+    if (t->password) {
+        explicit_bzero(t->password, strlen(t->password));
+        free(t->password);
+    }
+    free(t);
+}
+
+/* ------------------------------------------------------------------------
+ * Configuration
+ */
+
+/* Splits "host:port" or "[v6]:port" into host and port. 0, -1 when s is
+ * not such an address (or the port is not 1-65535), -2 out of memory. */
+static int split_address(const char *s, char **host, int *port)
+{
+    const char *h, *hend, *p, *c;
+    size_t i;
+    long n = 0;
+
+    if (s[0] == '[') {
+        h = s + 1;
+        hend = strchr(h, ']');
+        if (!hend || hend[1] != ':' || !memchr(h, ':', (size_t)(hend - h)))
+            return -1;
+        p = hend + 2;
+    } else {
+        h = s;
+        hend = strchr(h, ':');
+        if (!hend || strchr(hend + 1, ':'))
+            return -1;
+        p = hend + 1;
+    }
+    if (hend == h)
+        return -1;
+    for (c = h; c < hend; c++) {
+        if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '[' ||
+            *c == ']' || *c == '/')
+            return -1;
+    }
+    for (i = 0; p[i]; i++) {
+        if (i == 5 || p[i] < '0' || p[i] > '9')
+            return -1;
+        n = n * 10 + (p[i] - '0');
+    }
+    if (i == 0 || n < 1 || n > 65535)
+        return -1;
+    *host = strndup(h, (size_t)(hend - h));
+    if (!*host)
+        return -2;
+    *port = (int)n;
+    return 0;
+}
+
+static void *redis_configure(vnode_t *settings, verrs_t *e)
+{
+    const char *address = NULL, *password = NULL;
+    int rc, tls = 0, bad = 0;
+    redis_t *t;
+
+    t = calloc(1, sizeof(*t));
+    if (!t) {
+        verrs_add(e, settings, "out of memory");
+        return NULL;
+    }
+    /* Every key is read before giving up, so that one pass reports every
+     * error in the check. */
+    rc = vnode_str(settings, "address", &address, e);
+    if (rc == 0)
+        verrs_add(e, settings, "missing required key 'address'");
+    if (rc <= 0) {
+        bad = 1;
+    } else if (address[0] == '/') {
+        if (!(t->path = strdup(address)))
+            goto oom;
+    } else {
+        rc = split_address(address, &t->host, &t->port);
+        if (rc == -2)
+            goto oom;
+        if (rc == -1) {
+            verrs_add(e, vnode_get(settings, "address"),
+                      "'address': expected host:port or a socket path "
+                      "starting with /, got \"%s\"",
+                      address);
+            bad = 1;
+        }
+    }
+    if (!bad && !(t->address = strdup(address)))
+        goto oom;
+
+    rc = vnode_str(settings, "password", &password, e);
+    if (rc < 0) {
+        bad = 1;
+    } else if (rc > 0 && password[0] == '\0') {
+        /* Most likely an empty ${VARIABLE}: AUTH "" would only fail with
+         * a less helpful message at every run. */
+        verrs_add(e, vnode_get(settings, "password"),
+                  "'password': must not be empty (leave it out for no "
+                  "AUTH)");
+        bad = 1;
+    } else if (rc > 0 && !(t->password = strdup(password))) {
+        goto oom;
+    }
+
+    /* TLS is never silently downgraded to plain text: asked for and not
+     * available is a configuration error. */
+    rc = vnode_bool(settings, "tls", &tls, e);
+    if (rc < 0) {
+        bad = 1;
+    } else if (rc > 0 && tls) {
+        verrs_add(e, vnode_get(settings, "tls"),
+                  "'tls': not available: this build uses hiredis %d.%d.%d, "
+                  "without TLS support",
+                  HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
+        bad = 1;
+    }
+
+    if (bad) {
+        redis_free(t);
+        return NULL;
+    }
+    return t;
+
+oom:
+    verrs_add(e, settings, "out of memory");
+    redis_free(t);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Running, bounded by the deadline
+ *
+ * hiredis is blocking: the connect takes the time left as its timeout, and
+ * before each command the socket's send and receive timeouts are set to
+ * the time left again, so no step outlives the deadline.
+ */
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static struct timeval tv_of(int64_t ms)
+{
+    struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
+                         .tv_usec = (suseconds_t)(ms % 1000 * 1000)};
+
+    return tv;
+}
+
+/* hiredis writes with write(2): a server that closed the connection would
+ * raise SIGPIPE, which kills a process that does not ignore it, and the
+ * library installs no handlers. So SIGPIPE is blocked in this thread for
+ * the run, and one raised meanwhile is taken before unblocking (the way
+ * libpq does it). */
+typedef struct sigpipe_guard {
+    sigset_t old;
+    int was_pending;
+    int ok;
+} sigpipe_guard_t;
+
+static void sigpipe_block(sigpipe_guard_t *g)
+{
+    sigset_t set, pending;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    g->ok = pthread_sigmask(SIG_BLOCK, &set, &g->old) == 0;
+    g->was_pending = g->ok && sigpending(&pending) == 0 &&
+                     sigismember(&pending, SIGPIPE) == 1;
+}
+
+static void sigpipe_restore(sigpipe_guard_t *g)
+{
+    static const struct timespec zero = {0, 0};
+    sigset_t set, pending;
+
+    if (!g->ok)
+        return;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    if (!g->was_pending && sigpending(&pending) == 0 &&
+        sigismember(&pending, SIGPIPE) == 1) {
+        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+/* Copies the first line of msg, with the password hidden should a server
+ * ever echo it. */
+static void scrub(const redis_t *t, const char *msg, char *out, size_t len)
+{
+    size_t o = 0, plen = t->password ? strlen(t->password) : 0;
+
+    while (*msg && *msg != '\n' && *msg != '\r' && o + 1 < len) {
+        if (plen && strncmp(msg, t->password, plen) == 0) {
+            o += (size_t)snprintf(out + o, len - o, "***");
+            if (o >= len)
+                o = len - 1;
+            msg += plen;
+            continue;
+        }
+        out[o++] = *msg++;
+    }
+    out[o] = '\0';
+}
+
+/* Why the context failed: the deadline (a receive timeout is EAGAIN, a
+ * connect timeout ETIMEDOUT), or hiredis's message. */
+static void context_reason(const redis_t *t, const redisContext *c,
+                           int err, vitals_result_t *r, int64_t budget,
+                           char *out, size_t len)
+{
+    if (vitals_result_remaining_ms(r) <= 0 ||
+        (c->err == REDIS_ERR_IO &&
+         (err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT)))
+        snprintf(out, len, "timed out after %lld ms", (long long)budget);
+    else if (c->errstr[0])
+        scrub(t, c->errstr, out, len);
+    else
+        snprintf(out, len, "error %d", c->err);
+}
+
+/* Runs one command with the time left as its timeout. The reply (free it),
+ * or NULL with the reason in why. */
+static redisReply *command(const redis_t *t, redisContext *c,
+                           vitals_result_t *r, int64_t budget, char *why,
+                           size_t len, const char *fmt, ...)
+{
+    int64_t rem = vitals_result_remaining_ms(r);
+    redisReply *reply;
+    va_list ap;
+    int err;
+
+    if (rem <= 0) {
+        snprintf(why, len, "timed out after %lld ms", (long long)budget);
+        return NULL;
+    }
+    if (redisSetTimeout(c, tv_of(rem)) != REDIS_OK) {
+        context_reason(t, c, errno, r, budget, why, len);
+        return NULL;
+    }
+    va_start(ap, fmt);
+    reply = redisvCommand(c, fmt, ap);
+    err = errno;
+    va_end(ap);
+    if (!reply)
+        context_reason(t, c, err, r, budget, why, len);
+    return reply;
+}
+
+/* The value of "role:" in INFO replication's text, or "" when absent. */
+static void parse_role(const char *info, char *out, size_t len)
+{
+    const char *p = info;
+
+    out[0] = '\0';
+    while (p && *p) {
+        if (strncmp(p, "role:", 5) == 0) {
+            p += 5;
+            snprintf(out, len, "%.*s", (int)strcspn(p, "\r\n"), p);
+            return;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+}
+
+static void report_healthy(const redis_t *t, vitals_result_t *r,
+                           const char *role, int64_t elapsed_ns)
+{
+    /* Microsecond precision: below that the number is noise. */
+    double ms = (double)((elapsed_ns + 500) / 1000) / 1000.0;
+
+    if (vitals_result_set_double(r, "responseTimeMs", ms) < 0 ||
+        (role[0] && vitals_result_set_string(r, "role", role) < 0)) {
+        vitals_result_set_error(r, "out of memory");
+        return;
+    }
+    vitals_result_observe(r, "responseTime", ms, "ms");
+    vitals_result_set_status(r, VITALS_HEALTHY);
+    if (role[0])
+        vitals_result_set_description(r, "PONG from redis at %s (%s) in "
+                                         "%.1f ms",
+                                      t->address, role, ms);
+    else
+        vitals_result_set_description(r, "PONG from redis at %s (role "
+                                         "unknown) in %.1f ms",
+                                      t->address, ms);
+}
+
+/* "PING on redis at h:p timed out after 500 ms", or "... failed: why". */
+static void fail_step(vitals_result_t *r, const redis_t *t, const char *step,
+                      const char *why)
+{
+    if (strncmp(why, "timed out ", 10) == 0)
+        vitals_result_set_error(r, "%s on redis at %s %s", step, t->address,
+                                why);
+    else
+        vitals_result_set_error(r, "%s on redis at %s failed: %s", step,
+                                t->address, why);
+}
+
+/* The steps after connecting. Reports into r. */
+static void converse(const redis_t *t, redisContext *c, vitals_result_t *r,
+                     int64_t budget, int64_t start)
+{
+    char why[MSG_MAX], msg[MSG_MAX], role[64] = "";
+    redisReply *reply;
+
+    if (t->password) {
+        reply = command(t, c, r, budget, why, sizeof(why), "AUTH %s",
+                        t->password);
+        if (!reply) {
+            fail_step(r, t, "AUTH", why);
+            return;
+        }
+        if (reply->type == REDIS_REPLY_ERROR) {
+            scrub(t, reply->str, msg, sizeof(msg));
+            vitals_result_set_error(r, "AUTH on redis at %s failed: %s",
+                                    t->address, msg);
+            freeReplyObject(reply);
+            return;
+        }
+        freeReplyObject(reply);
+    }
+
+    reply = command(t, c, r, budget, why, sizeof(why), "PING");
+    if (!reply) {
+        fail_step(r, t, "PING", why);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_STATUS || strcmp(reply->str, "PONG") != 0) {
+        if (reply->type == REDIS_REPLY_ERROR || reply->type ==
+                                                    REDIS_REPLY_STATUS ||
+            reply->type == REDIS_REPLY_STRING)
+            scrub(t, reply->str, msg, sizeof(msg));
+        else
+            snprintf(msg, sizeof(msg), "a reply of type %d", reply->type);
+        vitals_result_set_error(r, "PING on redis at %s %s: %s", t->address,
+                                reply->type == REDIS_REPLY_ERROR
+                                    ? "failed"
+                                    : "did not answer PONG",
+                                msg);
+        freeReplyObject(reply);
+        return;
+    }
+    freeReplyObject(reply);
+
+    /* The role is a fact about the server, not its health: an account
+     * that may not run INFO (an ACL without @dangerous) still passes.
+     * Only a failed connection or the deadline fail the check here. */
+    reply = command(t, c, r, budget, why, sizeof(why), "INFO replication");
+    if (!reply) {
+        fail_step(r, t, "INFO", why);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_STRING)
+        parse_role(reply->str, role, sizeof(role));
+    freeReplyObject(reply);
+    report_healthy(t, r, role, now_ns() - start);
+}
+
+static void redis_run(void *state, vitals_result_t *r)
+{
+    const redis_t *t = state;
+    int64_t budget = vitals_result_remaining_ms(r), start = now_ns();
+    sigpipe_guard_t guard;
+    redisContext *c;
+    char why[MSG_MAX];
+    int err;
+
+    if (budget <= 0) {
+        vitals_result_set_error(r, "cannot connect to redis at %s: timed "
+                                   "out after 0 ms",
+                                t->address);
+        return;
+    }
+    sigpipe_block(&guard);
+    c = t->path ? redisConnectUnixWithTimeout(t->path, tv_of(budget))
+                : redisConnectWithTimeout(t->host, t->port, tv_of(budget));
+    err = errno;
+    if (!c) {
+        vitals_result_set_error(r, "cannot connect to redis at %s: out of "
+                                   "memory",
+                                t->address);
+    } else if (c->err) {
+        context_reason(t, c, err, r, budget, why, sizeof(why));
+        vitals_result_set_error(r, "cannot connect to redis at %s: %s",
+                                t->address, why);
+    } else {
+        converse(t, c, r, budget, start);
+    }
+    if (c)
+        redisFree(c);
+    sigpipe_restore(&guard);
+}
+
+const vcheck_type_t vcheck_redis = {
+    .name = "redis",
+    .component_type = "datastore",
+    .configure = redis_configure,
+    .run = redis_run,
+    .free = redis_free,
+};
