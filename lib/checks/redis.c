@@ -376,8 +376,8 @@ static void converse(const redis_t *t, redisContext *c, vitals_result_t *r,
         return;
     }
     if (reply->type != REDIS_REPLY_STATUS || strcmp(reply->str, "PONG") != 0) {
-        if (reply->type == REDIS_REPLY_ERROR || reply->type ==
-                                                    REDIS_REPLY_STATUS ||
+        if (reply->type == REDIS_REPLY_ERROR ||
+            reply->type == REDIS_REPLY_STATUS ||
             reply->type == REDIS_REPLY_STRING)
             scrub(t, reply->str, msg, sizeof(msg));
         else

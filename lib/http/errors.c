@@ -22,6 +22,8 @@ static const verror_kind_t kinds[] = {
     {414, "URI_TOO_LONG", "FATAL", "URI Too Long"},
     {422, "UNPROCESSABLE_ENTITY", "FATAL", "Unprocessable Entity"},
     {429, "TOO_MANY_REQUESTS", "ERROR", "Too Many Requests"},
+    {431, "REQUEST_HEADER_FIELDS_TOO_LARGE", "FATAL",
+     "Request Header Fields Too Large"},
     {500, "INTERNAL_SERVER_ERROR", "FATAL", "Internal server error"},
     {503, "SERVICE_UNAVAILABLE", "ERROR", "Service unavailable"},
     {504, "GATEWAY_TIMEOUT", "ERROR", "Gateway timeout"},
@@ -29,7 +31,7 @@ static const verror_kind_t kinds[] = {
 
 char *verror_body(unsigned status, const char *description, size_t *len)
 {
-    const verror_kind_t *k = &kinds[11]; /* 500 for anything unlisted */
+    const verror_kind_t *k = &kinds[13]; /* 500 for anything unlisted */
     json_t *body;
     char *text;
 

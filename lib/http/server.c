@@ -144,6 +144,7 @@ static vitals_snapshot_t *current(vlistener_t *l)
  * included, before anything else) and freed when the request ends. */
 typedef struct vcreq {
     size_t uri_len;
+    size_t head_len; /* request line and headers, as received */
     int started;
     char *body;
     size_t body_len;
@@ -396,6 +397,7 @@ static void access_log(vlistener_t *l, struct MHD_Connection *conn,
 /* The rules every request passes before routing: URI length, trace
  * headers. 0, or an error status with *why (static or in buf). */
 static unsigned request_rules(const vitals_snapshot_t *s,
+                              const vlimits_t *lim,
                               struct MHD_Connection *conn,
                               const vcreq_t *cr, char *buf, size_t len,
                               const char **why)
@@ -405,6 +407,13 @@ static unsigned request_rules(const vitals_snapshot_t *s,
                  s->routes->limits.max_uri_bytes);
         *why = buf;
         return 414;
+    }
+    if (cr->head_len > lim->max_header_bytes) {
+        snprintf(buf, len, "The request line and headers are longer than "
+                           "%zu bytes",
+                 lim->max_header_bytes);
+        *why = buf;
+        return 431;
     }
     for (size_t i = 0; i < VRULE_NB3; i++) {
         const char *v = header(conn, vrule_b3_headers[i]);
@@ -489,7 +498,8 @@ static enum MHD_Result dispatch(vlistener_t *l, struct MHD_Connection *conn,
     r.client = (const struct sockaddr *)&client;
     r.body = cr->body;
     r.body_len = cr->body_len;
-    if ((status = request_rules(s, conn, cr, buf, sizeof(buf), &why)) != 0)
+    if ((status = request_rules(s, &l->server->limits, conn, cr, buf,
+                                sizeof(buf), &why)) != 0)
         vans_error(&ans, status, why);
     else
         route(&r, &ans, cr);
@@ -518,6 +528,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
         /* The head is in: the read timeout no longer applies. */
         if (ci != NULL)
             vwatch_busy(l->server->watch, ci->socket_context);
+        ci = MHD_get_connection_info(conn,
+                                     MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+        cr->head_len = ci ? ci->header_size : 0;
         /* Answer on a later call: queueing a response on the first makes
          * libmicrohttpd drop keep-alive. */
         cr->started = 1;
@@ -631,9 +644,10 @@ static int start_listener(vitals_t *v, vlistener_t *l, const vlisten_t *conf)
         {MHD_OPTION_CONNECTION_LIMIT, lim->max_connections, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_connections_per_ip,
          NULL},
-        /* The request head must fit; the rest is for our headers. */
+        /* Room for a head a little over the limit (refused with 431 and
+         * our error body) and for the response headers. */
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-         (intptr_t)(lim->max_header_bytes + 4096), NULL},
+         (intptr_t)(2 * lim->max_header_bytes + 4096), NULL},
         {MHD_OPTION_END, 0, NULL}, /* room for the two TLS options */
         {MHD_OPTION_END, 0, NULL},
         {MHD_OPTION_END, 0, NULL},

@@ -236,7 +236,12 @@ vresp_t vd_request(vd_t *d, const char *method, const char *path,
     CURL *c = curl_easy_init();
 
     assert_non_null(c);
-    assert_true(asprintf(&url, "http://127.0.0.1:%d%s", d->port, path) > 0);
+    assert_true(asprintf(&url, "%s://127.0.0.1:%d%s",
+                         d->cafile ? "https" : "http", d->port, path) > 0);
+    if (d->cafile != NULL)
+        curl_easy_setopt(c, CURLOPT_CAINFO, d->cafile);
+    if (d->source != NULL)
+        curl_easy_setopt(c, CURLOPT_INTERFACE, d->source);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -431,4 +436,19 @@ void assert_schema(const char *schema, const char *body)
         fail_msg("%s does not validate against %s:\n%s", body, schema,
                  out ? out : "");
     free(out);
+}
+
+void sh(const char *fmt, ...)
+{
+    char *cmd = NULL;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    assert_true(vasprintf(&cmd, fmt, ap) >= 0);
+    va_end(ap);
+    rc = system(cmd);
+    if (rc != 0)
+        fail_msg("command failed (%d): %s", rc, cmd);
+    free(cmd);
 }

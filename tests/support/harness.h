@@ -18,6 +18,8 @@ typedef struct vd {
     char dir[64];     /* a temporary directory, removed by vd_stop */
     char config[128]; /* dir/vitals.yaml */
     char log[128];    /* dir/stderr.log */
+    const char *cafile; /* set: requests use https, trusting this CA */
+    const char *source; /* set: requests come from this local address */
 } vd_t;
 
 typedef struct vresp {
@@ -72,6 +74,10 @@ int closed_port(void);
 /* Fails the test unless body validates against docs/schemas/<schema>
  * (JSON Schema 2020-12, checked by Debian's python3-jsonschema). */
 void assert_schema(const char *schema, const char *body);
+
+/* Runs a shell command line (for openssl); fails the test unless it exits
+ * 0. */
+void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Monotonic milliseconds. */
 int64_t now_ms(void);

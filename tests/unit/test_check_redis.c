@@ -182,6 +182,43 @@ static void test_replica_role(void **state)
     srv_stop(&replica);
 }
 
+/* An account that may not run INFO still passes; the role is unknown. */
+static void test_info_denied(void **state)
+{
+    struct timeval tv = {5, 0};
+    char want[128];
+    redisContext *c;
+    redisReply *reply;
+    vitals_result_t *r;
+    json_t *d;
+    srv_t limited;
+    double ms;
+    (void)state;
+
+    assert_int_equal(srv_redis_start(&limited, NULL), 0);
+    c = redisConnectWithTimeout("127.0.0.1", limited.port, tv);
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    reply = redisCommand(c, "ACL SETUSER default -info");
+    assert_non_null(reply);
+    assert_int_equal(reply->type, REDIS_REPLY_STATUS);
+    freeReplyObject(reply);
+    redisFree(c);
+
+    r = run_on(limited.port, NULL, 5000);
+    assert_int_equal(r->status, VITALS_HEALTHY);
+    d = data_of(r);
+    assert_int_equal(json_object_size(d), 1);
+    ms = json_real_value(json_object_get(d, "responseTimeMs"));
+    snprintf(want, sizeof(want),
+             "PONG from redis at 127.0.0.1:%d (role unknown) in %.1f ms",
+             limited.port, ms);
+    assert_string_equal(r->description, want);
+    json_decref(d);
+    vresult_unref(r);
+    srv_stop(&limited);
+}
+
 static void test_wrong_password(void **state)
 {
     char want[256];
@@ -399,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_healthy_password),
         cmocka_unit_test(test_healthy_socket),
         cmocka_unit_test(test_replica_role),
+        cmocka_unit_test(test_info_denied),
         cmocka_unit_test(test_wrong_password),
         cmocka_unit_test(test_password_missing),
         cmocka_unit_test(test_password_not_needed),
