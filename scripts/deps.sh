@@ -4,7 +4,7 @@
 set -eu
 
 run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev ca-certificates monitoring-plugins-basic"
-test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl"
+test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server"
 
 case "${1:-run}" in
   run) pkgs=$run_pkgs ;;

@@ -15,9 +15,13 @@ extern const vcheck_type_t vcheck_expiry;
 extern const vcheck_type_t vcheck_file;
 extern const vcheck_type_t vcheck_group;
 extern const vcheck_type_t vcheck_http;
+extern const vcheck_type_t vcheck_mysql;
+extern const vcheck_type_t vcheck_postgres;
 extern const vcheck_type_t vcheck_process;
 extern const vcheck_type_t vcheck_push;
+extern const vcheck_type_t vcheck_redis;
 extern const vcheck_type_t vcheck_remote;
+extern const vcheck_type_t vcheck_sqlite;
 extern const vcheck_type_t vcheck_system;
 extern const vcheck_type_t vcheck_tcp;
 extern const vcheck_type_t vcheck_tls;
@@ -31,9 +35,13 @@ static const vcheck_type_t *const types[] = {
     &vcheck_file,
     &vcheck_group,
     &vcheck_http,
+    &vcheck_mysql,
+    &vcheck_postgres,
     &vcheck_process,
     &vcheck_push,
+    &vcheck_redis,
     &vcheck_remote,
+    &vcheck_sqlite,
     &vcheck_system,
     &vcheck_tcp,
     &vcheck_tls,
