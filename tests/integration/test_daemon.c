@@ -419,6 +419,29 @@ static void test_probe(void **state)
     free(err);
 }
 
+/* Every example in examples/ is a valid configuration. */
+static void test_examples_are_valid(void **state)
+{
+    const char *src = getenv("VITALS_SRC");
+    const char *files[] = {"vitals.yaml", "all-checks.yaml"};
+    char path[512], *out, *err;
+
+    (void)state;
+    setenv("PG_HEALTH_PASSWORD", "x", 1);
+    setenv("MYSQL_HEALTH_PASSWORD", "x", 1);
+    setenv("REDIS_PASSWORD", "x", 1);
+    setenv("API_TOKEN", "x", 1);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/examples/%s", src ? src : ".",
+                 files[i]);
+        char *argv[] = {(char *)vitalsd_path(), "--check-config", path, NULL};
+        if (run_cmd(argv, &out, &err) != 0)
+            fail_msg("%s: %s", path, err);
+        free(out);
+        free(err);
+    }
+}
+
 static void test_help_and_version(void **state)
 {
     char *out, *err;
@@ -451,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_check_config_reports_every_error),
         cmocka_unit_test(test_sighup_reload),
         cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_examples_are_valid),
         cmocka_unit_test(test_help_and_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
