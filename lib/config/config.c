@@ -351,6 +351,16 @@ static void swap_routes(vitals_t *v, vroutes_t *routes)
     pthread_mutex_unlock(&v->lock);
 }
 
+/* The limits the listeners were started with (max_uri_bytes is read per
+ * request, so it changes without a restart). */
+static int limits_differ(const vlimits_t *a, const vlimits_t *b)
+{
+    return a->read_timeout_ms != b->read_timeout_ms ||
+           a->max_connections != b->max_connections ||
+           a->max_connections_per_ip != b->max_connections_per_ip ||
+           a->max_header_bytes != b->max_header_bytes;
+}
+
 static void apply(vitals_t *v, vconf_t *c)
 {
     size_t kept, n = c->n;
@@ -364,6 +374,10 @@ static void apply(vitals_t *v, vconf_t *c)
         vlog(v, VITALS_LOG_WARN,
              "listen addresses changed: restart vitalsd to apply them");
     }
+    if (v->started && limits_differ(&v->routes->limits, &c->routes->limits))
+        vlog(v, VITALS_LOG_WARN,
+             "limits changed: restart vitalsd to apply them (max_uri_bytes "
+             "applies now)");
     vitals_set_service(v, c->service[0], c->service[1], c->service[2],
                        c->service[3]);
     swap_routes(v, c->routes);
