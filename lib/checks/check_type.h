@@ -10,6 +10,9 @@
 #ifndef VITALS_CHECK_TYPE_H
 #define VITALS_CHECK_TYPE_H
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "../vnode.h"
 #include "vitals.h"
 
@@ -25,6 +28,16 @@ typedef struct vcheck_type {
     /* optional: frees what configure returned. */
     void (*free)(void *state);
 } vcheck_type_t;
+
+/* Frees a secret (a password, a dsn) after overwriting it, so that it does
+ * not linger in freed memory. NULL is fine. */
+static inline void vcheck_free_secret(char *s)
+{
+    if (s != NULL) {
+        explicit_bzero(s, strlen(s));
+        free(s);
+    }
+}
 
 /* The type called name, or NULL. */
 const vcheck_type_t *vcheck_type_find(const char *name);

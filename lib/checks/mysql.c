@@ -34,14 +34,6 @@ typedef struct my {
     char *where;    /* "mysql at 127.0.0.1:3306", for messages */
 } my_t;
 
-static void free_secret(char *s)
-{
-    if (s) {
-        explicit_bzero(s, strlen(s));
-        free(s);
-    }
-}
-
 static void my_free(void *state)
 {
     my_t *m = state;
@@ -51,7 +43,7 @@ static void my_free(void *state)
     free(m->host);
     free(m->socket);
     free(m->user);
-    free_secret(m->password);
+    vcheck_free_secret(m->password);
     free(m->db);
     free(m->where);
     free(m);

@@ -29,22 +29,14 @@ typedef struct pg {
     char *password;
 } pg_t;
 
-static void free_secret(char *s)
-{
-    if (s) {
-        explicit_bzero(s, strlen(s));
-        free(s);
-    }
-}
-
 static void pg_free(void *state)
 {
     pg_t *p = state;
 
     if (!p)
         return;
-    free_secret(p->dsn);
-    free_secret(p->password);
+    vcheck_free_secret(p->dsn);
+    vcheck_free_secret(p->password);
     free(p);
 }
 

@@ -19,6 +19,7 @@
 #include <hiredis/hiredis.h>
 
 #include "check_type.h"
+#include "resolve.h"
 
 #define MSG_MAX 256
 
@@ -39,10 +40,7 @@ static void redis_free(void *state)
     free(t->address);
     free(t->host);
     free(t->path);
-    if (t->password) {
-        explicit_bzero(t->password, strlen(t->password));
-        free(t->password);
-    }
+    vcheck_free_secret(t->password);
     free(t);
 }
 
@@ -50,46 +48,17 @@ static void redis_free(void *state)
  * Configuration
  */
 
-/* Splits "host:port" or "[v6]:port" into host and port. 0, -1 when s is
- * not such an address (or the port is not 1-65535), -2 out of memory. */
+/* host:port into host and a port number (resolve.c's splitter). 0, -1
+ * when s is not such an address, -2 out of memory. */
 static int split_address(const char *s, char **host, int *port)
 {
-    const char *h, *hend, *p, *c;
-    size_t i;
-    long n = 0;
+    char *digits = NULL;
+    int rc = vsplit_address(s, host, &digits);
 
-    if (s[0] == '[') {
-        h = s + 1;
-        hend = strchr(h, ']');
-        if (!hend || hend[1] != ':' || !memchr(h, ':', (size_t)(hend - h)))
-            return -1;
-        p = hend + 2;
-    } else {
-        h = s;
-        hend = strchr(h, ':');
-        if (!hend || strchr(hend + 1, ':'))
-            return -1;
-        p = hend + 1;
-    }
-    if (hend == h)
-        return -1;
-    for (c = h; c < hend; c++) {
-        if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '[' ||
-            *c == ']' || *c == '/')
-            return -1;
-    }
-    for (i = 0; p[i]; i++) {
-        if (i == 5 || p[i] < '0' || p[i] > '9')
-            return -1;
-        n = n * 10 + (p[i] - '0');
-    }
-    if (i == 0 || n < 1 || n > 65535)
-        return -1;
-    *host = strndup(h, (size_t)(hend - h));
-    if (!*host)
-        return -2;
-    *port = (int)n;
-    return 0;
+    if (rc == 0)
+        *port = atoi(digits);
+    free(digits);
+    return rc;
 }
 
 static void *redis_configure(vnode_t *settings, verrs_t *e)

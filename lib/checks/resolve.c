@@ -222,3 +222,52 @@ vresolve_status_t vresolve(const char *host, const char *port, int family,
     }
     return gai_status(rc, sys_err, err, errlen);
 }
+
+/* Splits "host:port" or "[v6]:port" into new strings. Returns 0, -1 when s
+ * is not such an address (or the port is not 1-65535), -2 when out of
+ * memory. Checked at configure time so that a typo is a configuration
+ * error with a position rather than a check failing at run time. */
+int vsplit_address(const char *s, char **host, char **port)
+{
+    const char *h, *hend, *p, *c;
+    size_t i;
+    unsigned long n = 0;
+
+    if (s[0] == '[') {
+        h = s + 1;
+        hend = strchr(h, ']');
+        if (!hend || hend[1] != ':' || !memchr(h, ':', (size_t)(hend - h)))
+            return -1;
+        p = hend + 2;
+    } else {
+        h = s;
+        hend = strchr(h, ':');
+        if (!hend || strchr(hend + 1, ':'))
+            return -1;
+        p = hend + 1;
+    }
+    if (hend == h)
+        return -1;
+    for (c = h; c < hend; c++) {
+        if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '[' ||
+            *c == ']' || *c == '/')
+            return -1;
+    }
+    for (i = 0; p[i]; i++) {
+        if (i == 5 || p[i] < '0' || p[i] > '9')
+            return -1;
+        n = n * 10 + (unsigned long)(p[i] - '0');
+    }
+    if (i == 0 || n < 1 || n > 65535)
+        return -1;
+
+    *host = strndup(h, (size_t)(hend - h));
+    *port = strdup(p);
+    if (!*host || !*port) {
+        free(*host);
+        free(*port);
+        *host = *port = NULL;
+        return -2;
+    }
+    return 0;
+}

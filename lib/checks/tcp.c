@@ -41,55 +41,6 @@ static void tcp_free(void *state)
  * Configuration
  */
 
-/* Splits "host:port" or "[v6]:port" into new strings. Returns 0, -1 when s
- * is not such an address (or the port is not 1-65535), -2 when out of
- * memory. Checked at configure time so that a typo is a configuration
- * error with a position rather than a check failing at run time. */
-static int split_address(const char *s, char **host, char **port)
-{
-    const char *h, *hend, *p, *c;
-    size_t i;
-    unsigned long n = 0;
-
-    if (s[0] == '[') {
-        h = s + 1;
-        hend = strchr(h, ']');
-        if (!hend || hend[1] != ':' || !memchr(h, ':', (size_t)(hend - h)))
-            return -1;
-        p = hend + 2;
-    } else {
-        h = s;
-        hend = strchr(h, ':');
-        if (!hend || strchr(hend + 1, ':'))
-            return -1;
-        p = hend + 1;
-    }
-    if (hend == h)
-        return -1;
-    for (c = h; c < hend; c++) {
-        if ((unsigned char)*c <= ' ' || *c == 0x7f || *c == '[' ||
-            *c == ']' || *c == '/')
-            return -1;
-    }
-    for (i = 0; p[i]; i++) {
-        if (i == 5 || p[i] < '0' || p[i] > '9')
-            return -1;
-        n = n * 10 + (unsigned long)(p[i] - '0');
-    }
-    if (i == 0 || n < 1 || n > 65535)
-        return -1;
-
-    *host = strndup(h, (size_t)(hend - h));
-    *port = strdup(p);
-    if (!*host || !*port) {
-        free(*host);
-        free(*port);
-        *host = *port = NULL;
-        return -2;
-    }
-    return 0;
-}
-
 static void *tcp_configure(vnode_t *settings, verrs_t *e)
 {
     tcp_t *t;
@@ -107,7 +58,7 @@ static void *tcp_configure(vnode_t *settings, verrs_t *e)
         verrs_add(e, settings, "out of memory");
         return NULL;
     }
-    rc = split_address(address, &t->host, &t->port);
+    rc = vsplit_address(address, &t->host, &t->port);
     if (rc == 0 && !(t->address = strdup(address)))
         rc = -2;
     if (rc == -1)
