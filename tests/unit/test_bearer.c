@@ -206,7 +206,7 @@ static char *mint_ask(const char *const *argv, char *err, size_t errlen)
     if (req == NULL || mint_in == NULL ||
         fprintf(mint_in, "%s\n", req) < 0 || fflush(mint_in) != 0 ||
         (n = getline(&line, &cap, mint_out)) <= 0) {
-        snprintf(err, errlen, "no answer from node %s", mint_path);
+        snprintf(err, errlen, "no answer from node %.400s", mint_path);
         free(req);
         free(line);
         return NULL;
