@@ -609,6 +609,9 @@ static void set_reported(vitals_t *v, vcheck_t *c, vitals_status_t s,
          why ? ": " : "", why ? why : "");
     c->reported = s;
     c->has_reported = 1;
+    /* A status change is what readers wait for: publish it at once
+     * rather than at the next publish interval. */
+    v->urgent = 1;
 }
 
 /* Applies one finished (frozen) result to c; takes the reference on r. */
@@ -772,6 +775,7 @@ void engine_publish(vitals_t *v, int64_t now)
     if ((s = vsnap_build(v)) == NULL)
         return; /* out of memory: the old snapshot keeps serving */
     v->dirty = 0;
+    v->urgent = 0;
     v->last_publish = now;
     vsnap_swap(v, s);
 }

@@ -92,7 +92,8 @@ struct vitals {
     char *service_id, *service_description, *service_version,
         *service_release;
 
-    int dirty; /* results changed since the last snapshot */
+    int dirty;  /* results changed since the last snapshot */
+    int urgent; /* ...and a reported status changed: publish at once */
     int64_t last_publish;
     int64_t publish_interval_ns;
     uint64_t generation;

@@ -149,7 +149,8 @@ static void *scheduler_main(void *arg)
             pthread_mutex_lock(&v->lock);
             continue;
         }
-        publish_at = v->last_publish + v->publish_interval_ns;
+        publish_at = v->urgent ? now
+                               : v->last_publish + v->publish_interval_ns;
         if (v->dirty && now >= publish_at)
             engine_publish(v, now);
         wake = engine_next_wake(v);

@@ -47,6 +47,7 @@ typedef struct tls {
     char *ca_file;  /* NULL: the system's CAs */
     int verify;
     int64_t degraded_within_ms;
+    SSL_CTX *ctx; /* for address: made once, with the trust store loaded */
 } tls_t;
 
 static void tls_free(void *state)
@@ -60,6 +61,7 @@ static void tls_free(void *state)
     free(t->port);
     free(t->file);
     free(t->ca_file);
+    SSL_CTX_free(t->ctx);
     free(t);
 }
 
@@ -126,8 +128,11 @@ static int read_ca_file(vnode_t *settings, tls_t *t, verrs_t *e)
     return 0;
 }
 
+static int make_ctx(tls_t *t, char *why, size_t len);
+
 static void *tls_configure(vnode_t *settings, verrs_t *e)
 {
+    char why[512];
     tls_t *t = calloc(1, sizeof(*t));
     const char *address = NULL, *file = NULL;
     int rc_address, rc_file, bad = 0;
@@ -164,6 +169,10 @@ static void *tls_configure(vnode_t *settings, verrs_t *e)
         bad = 1;
     } else if (rc_file > 0 && !(t->file = strdup(file))) {
         verrs_add(e, settings, "out of memory");
+        bad = 1;
+    }
+    if (!bad && t->address != NULL && make_ctx(t, why, sizeof(why)) != 0) {
+        verrs_add(e, settings, "%s", why);
         bad = 1;
     }
     if (bad) {
@@ -357,6 +366,24 @@ static int load_trust(const tls_t *t, SSL_CTX *ctx, char *why, size_t len)
     return -1;
 }
 
+/* The context every run of t uses: loading a trust store costs more than
+ * a handshake on loopback, so it is done once, when the check is
+ * configured (a CA file that does not load is then a configuration error).
+ * Runs only read it: SSL_new takes its own reference. */
+static int make_ctx(tls_t *t, char *why, size_t len)
+{
+    if (!(t->ctx = SSL_CTX_new(TLS_client_method()))) {
+        snprintf(why, len, "cannot set up TLS: %s",
+                 ssl_reason("out of memory"));
+        return -1;
+    }
+    /* The handshake goes on whatever the verification says: an expired or
+     * untrusted certificate is what this check exists to report, and it
+     * has to be read first. The verdict is taken afterwards. */
+    SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+    return t->verify ? load_trust(t, t->ctx, why, len) : 0;
+}
+
 /* The SSL object for t on fd: SNI for a name, and, when verifying, the
  * name or IP address the certificate must be for. NULL with why set. */
 static SSL *new_ssl(const tls_t *t, SSL_CTX *ctx, int fd, char *why,
@@ -436,31 +463,15 @@ static X509 *fetch_cert(const tls_t *t, vitals_result_t *r, long *verdict,
 {
     int64_t budget = vitals_result_remaining_ms(r);
     sigpipe_guard_t guard;
-    SSL_CTX *ctx;
     SSL *ssl = NULL;
     X509 *cert = NULL;
     int fd;
 
     *verdict = X509_V_OK;
-    if (!(ctx = SSL_CTX_new(TLS_client_method()))) {
-        snprintf(why, len, "cannot set up TLS: %s",
-                 ssl_reason("out of memory"));
+    if ((fd = open_socket(t, r, budget, why, len)) < 0)
         return NULL;
-    }
-    /* The handshake goes on whatever the verification says: an expired or
-     * untrusted certificate is what this check exists to report, and it
-     * has to be read first. The verdict is taken afterwards. */
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    if (t->verify && load_trust(t, ctx, why, len) != 0) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    if ((fd = open_socket(t, r, budget, why, len)) < 0) {
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
     sigpipe_block(&guard);
-    if ((ssl = new_ssl(t, ctx, fd, why, len)) &&
+    if ((ssl = new_ssl(t, t->ctx, fd, why, len)) &&
         handshake(t, ssl, fd, r, budget, why, len) == 0) {
         if (!(cert = SSL_get1_peer_certificate(ssl)))
             snprintf(why, len, "%s sent no certificate", t->address);
@@ -473,7 +484,6 @@ static X509 *fetch_cert(const tls_t *t, vitals_result_t *r, long *verdict,
     }
     sigpipe_restore(&guard);
     SSL_free(ssl);
-    SSL_CTX_free(ctx);
     close(fd);
     return cert;
 }
