@@ -5,11 +5,14 @@ set -eu
 
 run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev ca-certificates monitoring-plugins-basic"
 test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server"
+# make fuzz: clang, and libFuzzer (libclang_rt.fuzzer, in libclang-rt-14-dev).
+fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
 
 case "${1:-run}" in
   run) pkgs=$run_pkgs ;;
   test) pkgs=$test_pkgs ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  fuzz) pkgs=$fuzz_pkgs ;;
+  *) echo "usage: $0 run|test|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""

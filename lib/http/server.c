@@ -152,6 +152,16 @@ typedef struct vcreq {
     int64_t t0;
 } vcreq_t;
 
+/* What the server keeps per connection: its entry in the watch, and the
+ * request it is reading. libmicrohttpd calls the completion callback only
+ * for requests that reached the handler; one whose connection closes
+ * while its head is still arriving (a client gone, the watch closing a
+ * trickler) is freed when the connection closes. */
+typedef struct vconn {
+    vwatched_t *watched;
+    vcreq_t *pending;
+} vconn_t;
+
 #define MAX_BODY (1u << 20)
 
 typedef struct {
@@ -526,8 +536,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
         vlistener_t *l = cls;
 
         /* The head is in: the read timeout no longer applies. */
-        if (ci != NULL)
-            vwatch_busy(l->server->watch, ci->socket_context);
+        if (ci != NULL && ci->socket_context != NULL)
+            vwatch_busy(l->server->watch,
+                        ((vconn_t *)ci->socket_context)->watched);
         ci = MHD_get_connection_info(conn,
                                      MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
         cr->head_len = ci ? ci->header_size : 0;
@@ -555,18 +566,35 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
     return dispatch(cls, conn, url, method, cr);
 }
 
+static vconn_t *conn_context(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void request_free(vlistener_t *l, vcreq_t *cr)
+{
+    atomic_fetch_sub(&l->server->in_flight, 1);
+    free(cr->body);
+    free(cr);
+}
+
 static void *uri_logger(void *cls, const char *uri,
                         struct MHD_Connection *conn)
 {
     vlistener_t *l = cls;
     vcreq_t *cr = calloc(1, sizeof(*cr));
+    vconn_t *vc = conn_context(conn);
 
-    (void)conn;
     if (cr == NULL)
         return NULL;
     cr->uri_len = strlen(uri);
     cr->t0 = vclock_mono(&vclock_system);
     atomic_fetch_add(&l->server->in_flight, 1);
+    if (vc != NULL)
+        vc->pending = cr;
     return cr;
 }
 
@@ -575,17 +603,15 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     vlistener_t *l = cls;
     vcreq_t *cr = *con_cls;
+    vconn_t *vc = conn_context(conn);
 
     (void)code;
     if (cr != NULL) {
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-            conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
-        if (ci != NULL) /* keep-alive: the clock runs for the next one */
-            vwatch_idle(l->server->watch, ci->socket_context);
-        atomic_fetch_sub(&l->server->in_flight, 1);
-        free(cr->body);
-        free(cr);
+        if (vc != NULL) { /* keep-alive: the clock runs for the next one */
+            vc->pending = NULL;
+            vwatch_idle(l->server->watch, vc->watched);
+        }
+        request_free(l, cr);
     }
     *con_cls = NULL;
 }
@@ -596,15 +622,22 @@ static void connection_event(void *cls, struct MHD_Connection *conn,
 {
     vlistener_t *l = cls;
     const union MHD_ConnectionInfo *ci;
+    vconn_t *vc;
 
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context =
-            ci ? vwatch_add(l->server->watch, ci->connect_fd) : NULL;
-    } else {
-        vwatch_remove(l->server->watch, *socket_context);
-        *socket_context = NULL;
+        if ((vc = calloc(1, sizeof(*vc))) != NULL && ci != NULL)
+            vc->watched = vwatch_add(l->server->watch, ci->connect_fd);
+        *socket_context = vc;
+        return;
     }
+    if ((vc = *socket_context) == NULL)
+        return;
+    vwatch_remove(l->server->watch, vc->watched);
+    if (vc->pending != NULL)
+        request_free(l, vc->pending);
+    free(vc);
+    *socket_context = NULL;
 }
 
 static void free_server(vserver_t *s)
@@ -617,9 +650,28 @@ static void free_server(vserver_t *s)
     free(s);
 }
 
+/* What one query argument costs libmicrohttpd (a record of about 32
+ * bytes), per byte of URI: "a&" is the densest spelling. */
+/* The memory pool of a connection. libmicrohttpd reads the request head
+ * into the first half and keeps a record (about 32 bytes) per header and
+ * per query argument, then the response headers, in the second. Room for a
+ * head a little over max_header_bytes (refused with 431 and our error
+ * body), the response headers, and VSERVER_MAX_QUERY_ARGS arguments. When
+ * a query has more arguments than fit, libmicrohttpd 0.9.75 neither answers
+ * nor closes (fuzz_request found it): the watch closes that connection at
+ * read_timeout. Room for every argument a 2048-byte URI can hold would cost
+ * about 116 KiB per connection instead of about 24 KiB, for requests no
+ * health client sends (our endpoints take at most 16 tags or 64 excludes). */
+static size_t pool_bytes(const vlimits_t *lim)
+{
+    return 2 * (lim->max_header_bytes + 2048 + VSERVER_MAX_QUERY_ARGS * 32);
+}
+
+/* Starts one listener on conf's address, or, with conf NULL, one without
+ * a socket (see vserver_start_unbound). */
 static int start_listener(vitals_t *v, vlistener_t *l, const vlisten_t *conf)
 {
-    const char *addr = conf->address;
+    const char *addr = conf ? conf->address : "(no socket)";
     const vlimits_t *lim;
     const char *why = NULL;
     /* ITC lets MHD_quiesce_daemon stop the accept loop from outside. */
@@ -629,11 +681,13 @@ static int start_listener(vitals_t *v, vlistener_t *l, const vlisten_t *conf)
     l->fd = -1;
     if ((l->address = strdup(addr)) == NULL)
         return VITALS_ENOMEM;
-    if ((l->fd = bind_address(addr, &why)) < 0) {
+    if (conf == NULL)
+        flags |= MHD_USE_NO_LISTEN_SOCKET;
+    else if ((l->fd = bind_address(addr, &why)) < 0) {
         vlog(v, VITALS_LOG_ERROR, "cannot listen on %s: %s", addr, why);
         return VITALS_ELISTEN;
     }
-    l->port = bound_port(l->fd);
+    l->port = conf ? bound_port(l->fd) : 0;
     lim = &l->server->limits;
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_LISTEN_SOCKET, l->fd, NULL},
@@ -644,42 +698,44 @@ static int start_listener(vitals_t *v, vlistener_t *l, const vlisten_t *conf)
         {MHD_OPTION_CONNECTION_LIMIT, lim->max_connections, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_connections_per_ip,
          NULL},
-        /* Room for a head a little over the limit (refused with 431 and
-         * our error body) and for the response headers. */
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-         (intptr_t)(2 * lim->max_header_bytes + 4096), NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool_bytes(lim),
+         NULL},
         {MHD_OPTION_END, 0, NULL}, /* room for the two TLS options */
         {MHD_OPTION_END, 0, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
 
-    if (conf->cert_pem != NULL) {
+    if (conf != NULL && conf->cert_pem != NULL) {
         flags |= MHD_USE_TLS;
         opts[8] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
                                           conf->cert_pem};
         opts[9] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
                                           conf->key_pem};
     }
+    /* Without a socket, opts[0] (the socket) is left out. */
     l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, l,
-                              MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+                              MHD_OPTION_ARRAY, conf ? opts : opts + 1,
+                              MHD_OPTION_END);
     if (l->mhd == NULL) {
         vlog(v, VITALS_LOG_ERROR, "cannot serve on %s", addr);
-        close(l->fd);
+        if (l->fd >= 0)
+            close(l->fd);
         l->fd = -1;
         return VITALS_ELISTEN;
     }
     vlog(v, VITALS_LOG_INFO, "listening on %s (port %d%s)", addr, l->port,
-         conf->cert_pem ? ", https" : "");
+         conf && conf->cert_pem ? ", https" : "");
     return VITALS_OK;
 }
 
-int vserver_start(vitals_t *v)
+/* Starts n listeners: v's listen addresses, or, when unbound, one without
+ * a socket. */
+static int start(vitals_t *v, size_t n, int unbound)
 {
     vserver_t *s = calloc(1, sizeof(*s));
     int rc = VITALS_OK;
 
-    if (s == NULL || (v->nlisten > 0 &&
-                      (s->l = calloc(v->nlisten, sizeof(*s->l))) == NULL)) {
+    if (s == NULL || (n > 0 && (s->l = calloc(n, sizeof(*s->l))) == NULL)) {
         free(s);
         return VITALS_ENOMEM;
     }
@@ -693,13 +749,26 @@ int vserver_start(vitals_t *v)
         vserver_stop(v, 0);
         return VITALS_ESYS;
     }
-    for (; s->n < v->nlisten && rc == VITALS_OK; s->n++) {
+    for (; s->n < n && rc == VITALS_OK; s->n++) {
         s->l[s->n].server = s;
-        rc = start_listener(v, &s->l[s->n], &v->listen[s->n]);
+        rc = start_listener(v, &s->l[s->n],
+                            unbound ? NULL : &v->listen[s->n]);
     }
     if (rc != VITALS_OK)
         vserver_stop(v, 0);
     return rc;
+}
+
+int vserver_start(vitals_t *v)
+{
+    return start(v, v->nlisten, 0);
+}
+
+struct MHD_Daemon *vserver_start_unbound(vitals_t *v)
+{
+    if (v->server != NULL || start(v, 1, 1) != VITALS_OK)
+        return NULL;
+    return v->server->l[0].mhd;
 }
 
 void vserver_stop(vitals_t *v, int64_t grace_ms)
