@@ -9,9 +9,9 @@
  *       status, in ms: "FIRST_200 FIRST_ANY", one line per repetition.
  *       The server is then stopped with SIGTERM (SIGKILL after 5 s).
  *
- *   benchtool statvfs N PATH REPS
- *       Calls statvfs(PATH) N times, REPS times over; prints the median
- *       CPU seconds (user+system) of one batch of N.
+ *   benchtool statvfs|stat N PATH REPS
+ *       Calls statvfs(PATH) or stat(PATH) N times, REPS times over; prints
+ *       the median CPU seconds (user+system) of one batch of N.
  *
  *   benchtool spawn N PROGRAM REPS
  *       posix_spawn()s PROGRAM N times (all started, then all reaped),
@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -181,16 +182,17 @@ static int cmd_startup(int port, const char *path, int reps, char **argv)
     return 0;
 }
 
-static int cmd_statvfs(int n, const char *path, int reps)
+static int cmd_stat(int use_statvfs, int n, const char *path, int reps)
 {
     double *v = calloc((size_t)reps, sizeof(*v));
-    struct statvfs st;
+    struct statvfs vfs;
+    struct stat st;
 
     for (int r = 0; r < reps; r++) {
         double c0 = cpu_s(RUSAGE_SELF);
 
         for (int i = 0; i < n; i++)
-            if (statvfs(path, &st) != 0) {
+            if ((use_statvfs ? statvfs(path, &vfs) : stat(path, &st)) != 0) {
                 perror(path);
                 return 1;
             }
@@ -234,13 +236,15 @@ int main(int argc, char **argv)
     if (argc >= 7 && strcmp(argv[1], "startup") == 0 &&
         strcmp(argv[5], "--") == 0)
         return cmd_startup(atoi(argv[2]), argv[3], atoi(argv[4]), argv + 6);
-    if (argc == 5 && strcmp(argv[1], "statvfs") == 0)
-        return cmd_statvfs(atoi(argv[2]), argv[3], atoi(argv[4]));
+    if (argc == 5 && (strcmp(argv[1], "statvfs") == 0 ||
+                      strcmp(argv[1], "stat") == 0))
+        return cmd_stat(strcmp(argv[1], "statvfs") == 0, atoi(argv[2]),
+                        argv[3], atoi(argv[4]));
     if (argc == 5 && strcmp(argv[1], "spawn") == 0)
         return cmd_spawn(atoi(argv[2]), argv[3], atoi(argv[4]));
     fprintf(stderr,
             "usage: benchtool startup PORT PATH REPS -- COMMAND [ARG...]\n"
-            "       benchtool statvfs N PATH REPS\n"
+            "       benchtool statvfs|stat N PATH REPS\n"
             "       benchtool spawn N PROGRAM REPS\n");
     return 2;
 }
