@@ -17,12 +17,19 @@
 #define POOL_MIN_IDLE 2
 #define POOL_MAX 512
 #define POOL_IDLE_NS (10 * VCLOCK_S)
+/* Workers started at once for a burst of runs; beyond them a worker is
+ * added only for a run that has waited POOL_WAIT_NS (its workers are busy
+ * or hung), so that 10,000 cheap runs due together do not make 512
+ * threads, while a run never waits long behind hung checks. */
+#define POOL_EAGER 8
+#define POOL_WAIT_NS (20 * VCLOCK_MS)
 
 struct vpool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     vrun_t *head, **tail;
     unsigned nthreads, nidle;
+    unsigned nqueued; /* runs in the queue: more than nidle need workers */
     int stopping;
     unsigned refs; /* the instance's, plus one per thread */
     vitals_t *v;   /* cleared by vitals_stop */
@@ -77,6 +84,7 @@ static void *worker_main(void *arg)
         run = p->head;
         if ((p->head = run->next) == NULL)
             p->tail = &p->head;
+        p->nqueued--;
         run->next = NULL;
         pthread_mutex_unlock(&p->mu);
 
@@ -100,29 +108,57 @@ out:
     return NULL;
 }
 
-/* Queues a run, starting a worker when none is idle. */
-static void pool_submit(vpool_t *p, vrun_t *run)
+static void spawn_worker(vpool_t *p)
 {
     pthread_t t;
     pthread_attr_t attr;
 
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, worker_main, p) == 0) {
+        p->nthreads++;
+        p->refs++;
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* Starts workers for queued runs that no idle worker will take (pool lock
+ * held). nidle counts a signalled worker until it wakes, so it is the
+ * queue length, not "is anyone idle", that says whether one is missing. */
+static void pool_grow(vpool_t *p, int64_t now)
+{
+    while (p->nqueued > p->nidle && p->nthreads < POOL_MAX &&
+           (p->nthreads < POOL_EAGER ||
+            now - p->head->start_mono >= POOL_WAIT_NS))
+        spawn_worker(p);
+}
+
+/* Queues a run, waking or starting a worker for it. At POOL_MAX a run
+ * waits in the queue; its deadline still counts, so it is reported as
+ * timed out if it waits too long. */
+static void pool_submit(vpool_t *p, vrun_t *run, int64_t now)
+{
     pthread_mutex_lock(&p->mu);
     *p->tail = run;
     p->tail = &run->next;
-    if (p->nidle > 0) {
+    p->nqueued++;
+    if (p->nidle > 0)
         pthread_cond_signal(&p->cv);
-    } else if (p->nthreads < POOL_MAX) {
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &attr, worker_main, p) == 0) {
-            p->nthreads++;
-            p->refs++;
-        }
-        pthread_attr_destroy(&attr);
-    }
-    /* At POOL_MAX the run waits in the queue; its deadline still counts,
-     * so it is reported as timed out if it waits too long. */
+    pool_grow(p, now);
     pthread_mutex_unlock(&p->mu);
+}
+
+/* Adds workers for runs that have waited; returns 1 while runs wait for
+ * one, so that the scheduler looks again soon. */
+static int pool_nudge(vpool_t *p, int64_t now)
+{
+    int waiting;
+
+    pthread_mutex_lock(&p->mu);
+    pool_grow(p, now);
+    waiting = p->nqueued > p->nidle;
+    pthread_mutex_unlock(&p->mu);
+    return waiting;
 }
 
 static void *scheduler_main(void *arg)
@@ -134,6 +170,7 @@ static void *scheduler_main(void *arg)
         int64_t now = vclock_mono(v->clock);
         vrun_t *runs = engine_due(v, now);
         int64_t wake, publish_at;
+        int starved;
 
         if (runs != NULL) {
             /* Submit without v->lock: workers take the pool lock and
@@ -143,12 +180,17 @@ static void *scheduler_main(void *arg)
                 vrun_t *next = runs->next;
 
                 runs->next = NULL;
-                pool_submit(v->pool, runs);
+                pool_submit(v->pool, runs, now);
                 runs = next;
             }
             pthread_mutex_lock(&v->lock);
             continue;
         }
+        /* Never take the pool lock under v->lock: workers take them the
+         * other way round. */
+        pthread_mutex_unlock(&v->lock);
+        starved = pool_nudge(v->pool, now);
+        pthread_mutex_lock(&v->lock);
         publish_at = v->urgent ? now
                                : v->last_publish + v->publish_interval_ns;
         if (v->dirty && now >= publish_at)
@@ -156,6 +198,8 @@ static void *scheduler_main(void *arg)
         wake = engine_next_wake(v);
         if (v->dirty && publish_at < wake)
             wake = publish_at;
+        if (starved && now + POOL_WAIT_NS < wake)
+            wake = now + POOL_WAIT_NS;
         if (wake == INT64_MAX) {
             pthread_cond_wait(&v->wake, &v->lock);
         } else if (wake > now) {
