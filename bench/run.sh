@@ -11,7 +11,8 @@
 # (5), BENCH_ISO_DURATION (s per wrk run, 8), BENCH_PORT (first
 # of the ports used, 18500), BENCH_OUT (the JSON file to write),
 # BENCH_NO_BUILD=1 (use the vitalsd already in BUILD_DIR), BENCH_VERSION
-# (what to call that build in the results; default: git describe).
+# (what to call that build in the results; default: git describe),
+# BENCH_DEBUG=1 (print each serving run's CPU accounting on stderr).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
