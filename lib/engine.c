@@ -116,8 +116,6 @@ void vitals_free(vitals_t *v)
     free(v->service_release);
     vlisten_free(v->listen, v->nlisten);
     vroutes_unref(v->routes);
-    if (v->config_free != NULL)
-        v->config_free(v->config);
     pthread_cond_destroy(&v->wake);
     pthread_mutex_destroy(&v->snap_lock);
     pthread_mutex_destroy(&v->lock);

@@ -112,8 +112,6 @@ struct vitals {
     vlisten_t *listen;
     size_t nlisten;
     vserver_t *server;
-    void *config; /* config/: endpoint settings, owned */
-    void (*config_free)(void *);
 };
 
 void vlog(vitals_t *v, vitals_log_level_t level, const char *fmt, ...)

@@ -53,9 +53,11 @@ static void key_add(char *key, size_t len, const char *name,
 }
 
 /* Answers with the view sel of the request's snapshot, rendered by fn,
- * cached under the route, the selection and the details flag. */
-static void answer_view(vreq_t *r, vans_t *ans, const char *variant,
-                        const vselect_t *sel, vview_fn fn)
+ * cached under the route, the selection and the details flag. Returns the
+ * body (its health decides the HTTP status), or NULL after an error. */
+static const vbody_t *answer_view(vreq_t *r, vans_t *ans,
+                                  const char *variant, const vselect_t *sel,
+                                  vview_fn fn)
 {
     char key[KEY_MAX];
     vrender_arg_t a = {r, sel, fn};
@@ -67,6 +69,15 @@ static void answer_view(vreq_t *r, vans_t *ans, const char *variant,
     key_add(key, sizeof(key), "tag", sel->tags, sel->ntags);
     key_add(key, sizeof(key), "exclude", sel->exclude, sel->nexclude);
     vreq_cached(r, ans, key, render_view, &a);
+    return ans->cached ? ans->cached : ans->owned;
+}
+
+static int has_check(const vitals_snapshot_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->entries[i].pub.name, name) == 0)
+            return 1;
+    return 0;
 }
 
 static unsigned code_503(vitals_status_t s)
@@ -87,10 +98,10 @@ static vbody_t *ietf_fn(const vview_t *v, const vreq_t *r)
 static void ietf_answer(vreq_t *r, vans_t *ans)
 {
     vselect_t sel = {0};
+    const vbody_t *b = answer_view(r, ans, NULL, &sel, ietf_fn);
 
-    answer_view(r, ans, NULL, &sel, ietf_fn);
-    if (ans->cached || ans->owned)
-        ans->status = code_503((ans->cached ? ans->cached : ans->owned)->health);
+    if (b != NULL)
+        ans->status = code_503(b->health);
 }
 
 /* PUT /health/<name> {"status": "pass"|"warn"|"fail", "output": "..."}:
@@ -149,15 +160,10 @@ static void check_answer(vreq_t *r, vans_t *ans)
 
     if (strcmp(r->method, "PUT") == 0)
         return push_answer(r, ans);
-    for (size_t i = 0; i < r->snap->n; i++)
-        if (strcmp(r->snap->entries[i].pub.name, sel.name) == 0) {
-            answer_view(r, ans, NULL, &sel, ietf_fn);
-            b = ans->cached ? ans->cached : ans->owned;
-            if (b != NULL)
-                ans->status = code_503(b->health);
-            return;
-        }
-    vans_error(ans, 404, "There is no check with this name");
+    if (!has_check(r->snap, sel.name))
+        return vans_error(ans, 404, "There is no check with this name");
+    if ((b = answer_view(r, ans, NULL, &sel, ietf_fn)) != NULL)
+        ans->status = code_503(b->health);
 }
 
 /* ------------------------------------------------------------------------
@@ -216,8 +222,7 @@ static void report_answer(vreq_t *r, vans_t *ans)
     sel.ntags = vreq_query(r, "tag", tags, MAX_TAGS);
     if (sel.ntags > MAX_TAGS)
         return vans_error(ans, 400, "At most 16 tag parameters");
-    answer_view(r, ans, NULL, &sel, report_fn);
-    if ((b = ans->cached ? ans->cached : ans->owned) != NULL)
+    if ((b = answer_view(r, ans, NULL, &sel, report_fn)) != NULL)
         ans->status = c ? c->codes[b->health] : 200;
 }
 
@@ -269,8 +274,7 @@ static void jsonrpc_answer(vreq_t *r, vans_t *ans)
     sel.with_application = 1;
     if (sel.ntags > MAX_TAGS)
         return vans_error(ans, 400, "At most 16 tag parameters");
-    answer_view(r, ans, NULL, &sel, avalanche_fn);
-    if ((b = ans->cached ? ans->cached : ans->owned) != NULL)
+    if ((b = answer_view(r, ans, NULL, &sel, avalanche_fn)) != NULL)
         ans->status = code_503(b->health);
 }
 
@@ -323,8 +327,7 @@ static void mosparo_answer(vreq_t *r, vans_t *ans)
     vselect_t sel = {0};
     const vbody_t *b;
 
-    answer_view(r, ans, NULL, &sel, mosparo_fn);
-    if ((b = ans->cached ? ans->cached : ans->owned) != NULL)
+    if ((b = answer_view(r, ans, NULL, &sel, mosparo_fn)) != NULL)
         ans->status = b->status;
 }
 
@@ -355,15 +358,12 @@ static void k8s_answer(vreq_t *r, vans_t *ans)
         return vans_error(ans, 400, "At most 64 exclude parameters");
     if (r->rest[0] != '\0') {
         sel.name = r->rest + 1;
-        int found = 0;
-        for (size_t i = 0; i < r->snap->n && !found; i++)
-            found = strcmp(r->snap->entries[i].pub.name, sel.name) == 0;
-        if (!found)
+        if (!has_check(r->snap, sel.name))
             return vans_error(ans, 404, "There is no check with this name");
         sel.probe = NULL; /* asked by name: whatever its tags */
     }
-    answer_view(r, ans, verbose ? "verbose" : NULL, &sel, k8s_fn);
-    if ((b = ans->cached ? ans->cached : ans->owned) != NULL)
+    b = answer_view(r, ans, verbose ? "verbose" : NULL, &sel, k8s_fn);
+    if (b != NULL)
         ans->status = b->health == VITALS_UNHEALTHY ? 500 : 200;
 }
 

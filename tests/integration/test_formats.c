@@ -465,6 +465,29 @@ static void test_request_rules(void **state)
            "b7ad6b7169203331-01",
         2000));
 
+    /* An invalid traceparent is ignored (W3C), not refused, not echoed. */
+    const char *badtp[] = {"traceparent: 00-xyz", NULL};
+    r = vd_request(d, NULL, "/livez", NULL, badtp);
+    assert_int_equal(r.status, 200);
+    assert_null(vresp_header(&r, "traceparent"));
+    vresp_free(&r);
+
+    /* A body over 1 MiB. */
+    char *huge = malloc((1 << 20) + 2);
+    memset(huge, 'x', (1 << 20) + 1);
+    huge[(1 << 20) + 1] = '\0';
+    const char *ct[] = {"Content-Type: application/json", NULL};
+    r = vd_request(d, "POST", "/ext/health", huge, ct);
+    assert_int_equal(r.status, 413);
+    json_t *j413 = vresp_json(&r);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(j413, "errors"), 0), "code")),
+        "PAYLOAD_TOO_LARGE");
+    json_decref(j413);
+    vresp_free(&r);
+    free(huge);
+
     r = vd_request(d, "PUT", "/api/v2/health", "{}", NULL);
     assert_int_equal(r.status, 405);
     header_is(&r, "Allow", "GET, HEAD");
