@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/allowlist.h"
+#include "access/allowlist.h"
 
 static struct sockaddr_in v4(const unsigned char a[4])
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "formats/format.h"
+#include "outputs/format.h"
 #include "snapshot.h"
 
 static vitals_t *inst; /* kept: the snapshot does not hold it */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "checks/perfdata.h"
-#include "utf8.h"
+#include "util/utf8.h"
 
 static void check_summary(const char *s)
 {

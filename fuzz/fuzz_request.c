@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "http/server.h"
+#include "listen/http.h"
 #include "jose.h"
 
 /* How long one input may take to be answered: far more than any answer

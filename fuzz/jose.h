@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <stddef.h>
 
-#include "http/bearer.h"
+#include "access/bearer.h"
 
 /* The fixed HS256 secret (40 bytes). */
 extern const char vfuzz_secret[];

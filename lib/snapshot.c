@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/endpoint.h"
+#include "outputs/output.h"
 
 static char *dup_or_null(const char *s)
 {

@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 typedef struct vsnap_entry {
     vitals_check_state_t pub;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 extern const vcheck_type_t vcheck_disk;
 extern const vcheck_type_t vcheck_dns;

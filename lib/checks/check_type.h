@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vnode.h"
+#include "config/vnode.h"
 #include "vitals.h"
 
 typedef struct vcheck_type {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 /* Megabytes are 10^6 bytes, as in the sizes of the configuration ("MB")
  * and in seed 001's descriptions. */

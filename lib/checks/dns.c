@@ -14,8 +14,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "check_type.h"
-#include "resolve.h"
+#include "checks/check_type.h"
+#include "util/resolve.h"
 
 /* Addresses named in the description; data.addresses has them all. */
 #define DESCRIBE_MAX 4

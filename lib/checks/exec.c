@@ -20,8 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "check_type.h"
-#include "perfdata.h"
+#include "checks/check_type.h"
+#include "checks/perfdata.h"
 
 /* Output kept from one run; the rest is read and dropped, so that a chatty
  * program never blocks on a full pipe. */

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 #define DAY_S 86400LL
 /* Seed 001: healthy with more than 14 days left, degraded up to 14. */

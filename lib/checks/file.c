@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 typedef struct file {
     char *path;

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../clock.h"
-#include "../result.h"
-#include "check_type.h"
+#include "engine/clock.h"
+#include "engine/result.h"
+#include "checks/check_type.h"
 
 typedef struct member {
     char *name;

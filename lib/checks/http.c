@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check_type.h"
-#include "httpget.h"
+#include "checks/check_type.h"
+#include "checks/httpget.h"
 
 #define STATUS_MIN 100
 #define STATUS_MAX 599

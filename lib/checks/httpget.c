@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "httpget.h"
+#include "checks/httpget.h"
 
 /* ------------------------------------------------------------------------
  * libcurl's global state

@@ -14,7 +14,7 @@
 
 #include <curl/curl.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 /* Bytes of a response body kept; the transfer stops there, and checks
  * look only at what was read. Health answers are small: more is a

@@ -18,7 +18,7 @@
 
 #include <mysql.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 #define DEFAULT_PORT 3306
 #define MSG_MAX 512

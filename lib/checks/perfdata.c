@@ -4,8 +4,8 @@
 #define _GNU_SOURCE /* strtod_l, newlocale */
 #endif
 
-#include "perfdata.h"
-#include "../utf8.h"
+#include "checks/perfdata.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <locale.h>

@@ -15,7 +15,7 @@
 
 #include <libpq-fe.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 /* Room for one line of a libpq message, as shown in an error. */
 #define MSG_MAX 512

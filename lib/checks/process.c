@@ -15,7 +15,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 /* A pidfile is a number and a newline; more than this is not one. */
 #define PIDFILE_MAX 4096

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../clock.h"
-#include "../result.h"
-#include "push.h"
+#include "engine/clock.h"
+#include "engine/result.h"
+#include "checks/push.h"
 
 typedef struct push {
     pthread_mutex_t mu;

@@ -2,7 +2,7 @@
 #ifndef VITALS_PUSH_H
 #define VITALS_PUSH_H
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 extern const vcheck_type_t vcheck_push;
 

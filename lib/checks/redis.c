@@ -18,8 +18,8 @@
 
 #include <hiredis/hiredis.h>
 
-#include "check_type.h"
-#include "resolve.h"
+#include "checks/check_type.h"
+#include "util/resolve.h"
 
 #define MSG_MAX 256
 

@@ -14,8 +14,8 @@
 
 #include <jansson.h>
 
-#include "check_type.h"
-#include "httpget.h"
+#include "checks/check_type.h"
+#include "checks/httpget.h"
 
 /* Spring Boot nests components in components; deeper than this is not a
  * health answer any more, and the recursion must stop somewhere. */

@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 #define MSG_MAX 256
 /* Virtual machine instructions between two looks at the clock: cheap

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check_type.h"
+#include "checks/check_type.h"
 
 #define MEM_KEY "memory_available_below"
 #define LOAD_KEY "load_per_core_above"

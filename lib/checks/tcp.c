@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check_type.h"
-#include "resolve.h"
+#include "checks/check_type.h"
+#include "util/resolve.h"
 
 typedef struct tcp {
     char *address; /* as configured, for messages */

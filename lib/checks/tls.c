@@ -29,8 +29,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "check_type.h"
-#include "resolve.h"
+#include "checks/check_type.h"
+#include "util/resolve.h"
 
 #define DAY_S 86400LL
 #define DEFAULT_DEGRADED_WITHIN_MS (14 * DAY_S * 1000)

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engine.h"
-#include "../http/endpoint.h"
-#include "../http/server.h"
-#include "../http/tlsfiles.h"
-#include "../vnode.h"
-#include "yaml.h"
+#include "engine/engine.h"
+#include "outputs/output.h"
+#include "listen/http.h"
+#include "listen/tlsfiles.h"
+#include "config/vnode.h"
+#include "config/yaml.h"
 
 typedef struct vconf {
     const char *service[4]; /* id, description, version, release_id */

@@ -6,7 +6,7 @@
  * of every key and alias, and the tree is built with an explicit stack, so
  * no recursion depends on the input except through bounded copies.
  */
-#include "yaml.h" /* this directory's: the loader's interface */
+#include "config/yaml.h" /* this directory's: the loader's interface */
 
 #include <errno.h>
 #include <stdio.h>

@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "../vnode.h"
+#include "config/vnode.h"
 
 /* Reads and parses the file at path (borrowed); messages start "path:". */
 vnode_t *vyaml_load_file(const char *path, verrs_t *e);

@@ -8,8 +8,8 @@
 #include <cmocka.h>
 
 #include "checktest.h"
-#include "clock.h"
-#include "vnode.h"
+#include "engine/clock.h"
+#include "config/vnode.h"
 
 /* Configures t from JSON settings and runs it once with a deadline
  * timeout_ms away. Returns the frozen result (vresult_unref). */

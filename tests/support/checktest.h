@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "checks/check_type.h"
-#include "result.h"
+#include "engine/result.h"
 
 /* Configures t from JSON settings and runs it once with a deadline
  * timeout_ms away. Returns the frozen result (vresult_unref). */

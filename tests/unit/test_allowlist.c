@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "http/allowlist.h"
+#include "access/allowlist.h"
 
 /* A client address from text ("10.1.2.3" or "::1"), as accept() gives it. */
 static struct sockaddr_storage client(const char *ip)

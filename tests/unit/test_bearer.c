@@ -31,7 +31,7 @@
 #include <microhttpd.h>
 
 #include "config/yaml.h"
-#include "http/bearer.h"
+#include "access/bearer.h"
 
 /* The verify clock: an arbitrary wall-clock second. */
 #define NOW 1700000000LL

@@ -14,10 +14,10 @@
 #include <jansson.h>
 
 #include "checks/check_type.h"
-#include "clock.h"
-#include "result.h"
+#include "engine/clock.h"
+#include "engine/result.h"
 #include "checktest.h"
-#include "vnode.h"
+#include "config/vnode.h"
 
 extern const vcheck_type_t vcheck_disk;
 extern const vcheck_type_t vcheck_exec;

@@ -22,11 +22,11 @@
 #include <jansson.h>
 
 #include "checks/check_type.h"
-#include "checks/resolve.h"
+#include "util/resolve.h"
 #include "checktest.h"
-#include "clock.h"
-#include "result.h"
-#include "vnode.h"
+#include "engine/clock.h"
+#include "engine/result.h"
+#include "config/vnode.h"
 
 extern const vcheck_type_t vcheck_dns;
 

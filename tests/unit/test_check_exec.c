@@ -19,10 +19,10 @@
 #include <jansson.h>
 
 #include "checks/check_type.h"
-#include "clock.h"
-#include "result.h"
+#include "engine/clock.h"
+#include "engine/result.h"
 #include "checktest.h"
-#include "vnode.h"
+#include "config/vnode.h"
 
 static int64_t now_ms(void)
 {

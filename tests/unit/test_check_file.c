@@ -19,8 +19,8 @@
 
 #include "checks/check_type.h"
 #include "checktest.h"
-#include "result.h"
-#include "vnode.h"
+#include "engine/result.h"
+#include "config/vnode.h"
 
 extern const vcheck_type_t vcheck_file;
 

@@ -26,9 +26,9 @@
 
 #include "checks/check_type.h"
 #include "checktest.h"
-#include "clock.h"
-#include "result.h"
-#include "vnode.h"
+#include "engine/clock.h"
+#include "engine/result.h"
+#include "config/vnode.h"
 
 extern const vcheck_type_t vcheck_http;
 extern char **environ;

@@ -22,7 +22,7 @@
 
 #include "checks/check_type.h"
 #include "checktest.h"
-#include "result.h"
+#include "engine/result.h"
 #include "servers.h"
 
 extern const vcheck_type_t vcheck_postgres;

@@ -17,8 +17,8 @@
 
 #include "checks/check_type.h"
 #include "checktest.h"
-#include "result.h"
-#include "vnode.h"
+#include "engine/result.h"
+#include "config/vnode.h"
 
 extern const vcheck_type_t vcheck_system;
 void vcheck_system_test_hook(const char *proc_root, long cores);

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "engine.h"
-#include "http/endpoint.h"
+#include "engine/engine.h"
+#include "outputs/output.h"
 #include "snapshot.h"
 
 #define S VCLOCK_S

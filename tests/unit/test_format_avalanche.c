@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "engine.h"
-#include "formats/format.h"
+#include "engine/engine.h"
+#include "outputs/format.h"
 #include "snapshot.h"
 
 #define S VCLOCK_S

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "engine.h"
-#include "formats/format.h"
+#include "engine/engine.h"
+#include "outputs/format.h"
 #include "snapshot.h"
 
 static int64_t t_mono = 1000000000000LL, t_real = 1602684245000000000LL;

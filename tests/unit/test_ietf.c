@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "engine.h"
-#include "formats/format.h"
+#include "engine/engine.h"
+#include "outputs/format.h"
 #include "snapshot.h"
 
 #define REAL0 1602684245000000000LL /* 2020-10-14T14:04:05Z */

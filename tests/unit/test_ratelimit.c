@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "config/yaml.h"
-#include "http/ratelimit.h"
+#include "access/ratelimit.h"
 
 #define MS 1000000LL
 #define S 1000000000LL

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vnode.h"
+#include "config/vnode.h"
 
 /* ------------------------------------------------------------------------
  * Helpers

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config/yaml.h"
-#include "vnode.h"
+#include "config/vnode.h"
 
 /* ------------------------------------------------------------------------
  * Helpers

@@ -1,0 +1,260 @@
+/* runner.c - drives the engine with real threads: one scheduler thread that
+ * sleeps until the next event, and a pool of workers that run checks.
+ *
+ * The pool grows when every worker is busy, so a check hung in its callback
+ * occupies one thread and delays nobody else; idle workers above the
+ * minimum exit. The pool outlives the instance when a worker is still stuck
+ * in a callback at vitals_stop: such a worker finds pool->v cleared when it
+ * returns, drops its result and exits.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "engine/engine.h"
+#include "config/vnode.h"
+
+#define POOL_MIN_IDLE 2
+#define POOL_MAX 512
+#define POOL_IDLE_NS (10 * VCLOCK_S)
+/* Workers started at once for a burst of runs; beyond them a worker is
+ * added only for a run that has waited POOL_WAIT_NS (its workers are busy
+ * or hung), so that 10,000 cheap runs due together do not make 512
+ * threads, while a run never waits long behind hung checks. */
+#define POOL_EAGER 8
+#define POOL_WAIT_NS (20 * VCLOCK_MS)
+
+struct vpool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    vrun_t *head, **tail;
+    unsigned nthreads, nidle;
+    unsigned nqueued; /* runs in the queue: more than nidle need workers */
+    int stopping;
+    unsigned refs; /* the instance's, plus one per thread */
+    vitals_t *v;   /* cleared by vitals_stop */
+};
+
+static void pool_unref_locked(vpool_t *p)
+{
+    int last = --p->refs == 0;
+
+    pthread_mutex_unlock(&p->mu);
+    if (!last)
+        return;
+    while (p->head != NULL) {
+        vrun_t *r = p->head;
+
+        p->head = r->next;
+        vrun_free(r);
+    }
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+static struct timespec abs_mono(int64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / VCLOCK_S), (long)(ns % VCLOCK_S)};
+    return ts;
+}
+
+static void *worker_main(void *arg)
+{
+    vpool_t *p = arg;
+
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        vrun_t *run;
+
+        while (p->head == NULL && !p->stopping) {
+            struct timespec until =
+                abs_mono(vclock_mono(&vclock_system) + POOL_IDLE_NS);
+            int rc;
+
+            p->nidle++;
+            rc = pthread_cond_timedwait(&p->cv, &p->mu, &until);
+            p->nidle--;
+            if (rc == ETIMEDOUT && p->head == NULL &&
+                p->nthreads > POOL_MIN_IDLE)
+                goto out;
+        }
+        if (p->stopping)
+            break;
+        run = p->head;
+        if ((p->head = run->next) == NULL)
+            p->tail = &p->head;
+        p->nqueued--;
+        run->next = NULL;
+        pthread_mutex_unlock(&p->mu);
+
+        engine_execute(run);
+
+        pthread_mutex_lock(&p->mu);
+        if (p->v != NULL) {
+            vitals_t *v = p->v;
+
+            pthread_mutex_lock(&v->lock);
+            engine_finish(v, run, vclock_mono(v->clock));
+            pthread_cond_signal(&v->wake);
+            pthread_mutex_unlock(&v->lock);
+        } else {
+            vrun_free(run);
+        }
+    }
+out:
+    p->nthreads--;
+    pool_unref_locked(p);
+    return NULL;
+}
+
+static void spawn_worker(vpool_t *p)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, worker_main, p) == 0) {
+        p->nthreads++;
+        p->refs++;
+    }
+    pthread_attr_destroy(&attr);
+}
+
+/* Starts workers for queued runs that no idle worker will take (pool lock
+ * held). nidle counts a signalled worker until it wakes, so it is the
+ * queue length, not "is anyone idle", that says whether one is missing. */
+static void pool_grow(vpool_t *p, int64_t now)
+{
+    while (p->nqueued > p->nidle && p->nthreads < POOL_MAX &&
+           (p->nthreads < POOL_EAGER ||
+            now - p->head->start_mono >= POOL_WAIT_NS))
+        spawn_worker(p);
+}
+
+/* Queues a run, waking or starting a worker for it. At POOL_MAX a run
+ * waits in the queue; its deadline still counts, so it is reported as
+ * timed out if it waits too long. */
+static void pool_submit(vpool_t *p, vrun_t *run, int64_t now)
+{
+    pthread_mutex_lock(&p->mu);
+    *p->tail = run;
+    p->tail = &run->next;
+    p->nqueued++;
+    if (p->nidle > 0)
+        pthread_cond_signal(&p->cv);
+    pool_grow(p, now);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Adds workers for runs that have waited; returns 1 while runs wait for
+ * one, so that the scheduler looks again soon. */
+static int pool_nudge(vpool_t *p, int64_t now)
+{
+    int waiting;
+
+    pthread_mutex_lock(&p->mu);
+    pool_grow(p, now);
+    waiting = p->nqueued > p->nidle;
+    pthread_mutex_unlock(&p->mu);
+    return waiting;
+}
+
+static void *scheduler_main(void *arg)
+{
+    vitals_t *v = arg;
+
+    pthread_mutex_lock(&v->lock);
+    while (!v->stopping) {
+        int64_t now = vclock_mono(v->clock);
+        vrun_t *runs = engine_due(v, now);
+        int64_t wake, publish_at;
+        int starved;
+
+        if (runs != NULL) {
+            /* Submit without v->lock: workers take the pool lock and
+             * then v->lock, never the other way. */
+            pthread_mutex_unlock(&v->lock);
+            while (runs != NULL) {
+                vrun_t *next = runs->next;
+
+                runs->next = NULL;
+                pool_submit(v->pool, runs, now);
+                runs = next;
+            }
+            pthread_mutex_lock(&v->lock);
+            continue;
+        }
+        /* Never take the pool lock under v->lock: workers take them the
+         * other way round. */
+        pthread_mutex_unlock(&v->lock);
+        starved = pool_nudge(v->pool, now);
+        pthread_mutex_lock(&v->lock);
+        publish_at = v->urgent ? now
+                               : v->last_publish + v->publish_interval_ns;
+        if (v->dirty && now >= publish_at)
+            engine_publish(v, now);
+        wake = engine_next_wake(v);
+        if (v->dirty && publish_at < wake)
+            wake = publish_at;
+        if (starved && now + POOL_WAIT_NS < wake)
+            wake = now + POOL_WAIT_NS;
+        if (wake == INT64_MAX) {
+            pthread_cond_wait(&v->wake, &v->lock);
+        } else if (wake > now) {
+            struct timespec until = abs_mono(wake);
+
+            pthread_cond_timedwait(&v->wake, &v->lock, &until);
+        }
+    }
+    pthread_mutex_unlock(&v->lock);
+    return NULL;
+}
+
+int runner_start(vitals_t *v)
+{
+    vpool_t *p = calloc(1, sizeof(*p));
+
+    if (p == NULL)
+        return VITALS_ENOMEM;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    p->tail = &p->head;
+    p->refs = 1;
+    p->v = v;
+    v->pool = p;
+    v->stopping = 0;
+    if (pthread_create(&v->thread, NULL, scheduler_main, v) != 0) {
+        pthread_mutex_lock(&p->mu);
+        v->pool = NULL;
+        pool_unref_locked(p);
+        return VITALS_ESYS;
+    }
+    return VITALS_OK;
+}
+
+void runner_stop(vitals_t *v)
+{
+    vpool_t *p = v->pool;
+
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&v->lock);
+    v->stopping = 1;
+    pthread_cond_signal(&v->wake);
+    pthread_mutex_unlock(&v->lock);
+    pthread_join(v->thread, NULL);
+
+    /* Detach the pool: a worker still in a callback will drop its run. */
+    pthread_mutex_lock(&p->mu);
+    p->v = NULL;
+    p->stopping = 1;
+    pthread_cond_broadcast(&p->cv);
+    v->pool = NULL;
+    pool_unref_locked(p);
+}

@@ -1,0 +1,274 @@
+/* routes.c - which endpoints an instance serves, at which paths, with which
+ * settings and access rules: the `endpoints:`, `access:` and `limits:` of
+ * the configuration, built into an immutable table that snapshots carry. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access/access.h"
+#include "outputs/output.h"
+
+static const vlimits_t default_limits = {
+    .max_uri_bytes = 2048,
+    .read_timeout_ms = 10000,
+    .max_connections = 1024,
+    .max_connections_per_ip = 64,
+    .max_header_bytes = 8192,
+};
+
+static vroutes_t *routes_new(void)
+{
+    vroutes_t *rs = calloc(1, sizeof(*rs));
+    size_t n = 0;
+
+    if (rs == NULL)
+        return NULL;
+    while (vendpoint_types[n] != NULL)
+        n++;
+    if ((rs->r = calloc(n, sizeof(*rs->r))) == NULL) {
+        free(rs);
+        return NULL;
+    }
+    atomic_init(&rs->refs, 1);
+    rs->limits = default_limits;
+    return rs;
+}
+
+vroutes_t *vroutes_ref(vroutes_t *rs)
+{
+    atomic_fetch_add(&rs->refs, 1);
+    return rs;
+}
+
+void vroutes_unref(vroutes_t *rs)
+{
+    if (rs == NULL || atomic_fetch_sub(&rs->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < rs->n; i++) {
+        vroute_t *r = &rs->r[i];
+
+        if (r->type->free_conf != NULL)
+            r->type->free_conf(r->conf);
+        free(r->path);
+    }
+    vaccess_free(rs->access);
+    free(rs->r);
+    free(rs);
+}
+
+static int add_route(vroutes_t *rs, const vendpoint_type_t *t,
+                     const char *path, void *conf, unsigned auth)
+{
+    vroute_t *r = &rs->r[rs->n];
+
+    if ((r->path = strdup(path)) == NULL) {
+        if (t->free_conf != NULL)
+            t->free_conf(conf);
+        return -1;
+    }
+    r->type = t;
+    r->conf = conf;
+    r->auth = auth;
+    rs->n++;
+    if (auth & VAUTH_BEARER)
+        rs->protected = 1;
+    if ((auth & VAUTH_ALLOW_LIST) && rs->access->allow_is_empty)
+        rs->allow_all_warning = 1;
+    return 0;
+}
+
+/* Seed 000: the mosparo endpoint is behind the allow list unless told. */
+static unsigned default_auth(const vendpoint_type_t *t)
+{
+    return t->allow_list ? VAUTH_ALLOW_LIST : VAUTH_OPEN;
+}
+
+vroutes_t *vroutes_default(void)
+{
+    vroutes_t *rs = routes_new();
+    verrs_t *e = verrs_new();
+    int failed = rs == NULL || e == NULL ||
+                 (rs->access = vaccess_configure(NULL, e)) == NULL;
+
+    for (size_t i = 0; !failed && vendpoint_types[i] != NULL; i++) {
+        const vendpoint_type_t *t = vendpoint_types[i];
+        void *conf = t->configure ? t->configure(NULL, e) : NULL;
+
+        failed = (t->configure && conf == NULL) ||
+                 add_route(rs, t, t->path, conf, default_auth(t)) != 0;
+    }
+    vitals_errors_free(e);
+    if (failed) {
+        vroutes_unref(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+static const vendpoint_type_t *find_type(const char *id)
+{
+    for (size_t i = 0; vendpoint_types[i] != NULL; i++)
+        if (strcmp(vendpoint_types[i]->id, id) == 0)
+            return vendpoint_types[i];
+    return NULL;
+}
+
+static int path_valid(const char *p)
+{
+    size_t len = strlen(p);
+
+    return len > 1 && p[0] == '/' && p[len - 1] != '/' &&
+           strpbrk(p, "?# \t") == NULL;
+}
+
+/* Two routes clash when both answer the same URL. */
+static int clash(const vroute_t *a, const vroute_t *b)
+{
+    if (strcmp(a->path, b->path) != 0)
+        return 0;
+    return (a->type->subpaths != 2 && b->type->subpaths != 2) ||
+           (a->type->subpaths != 0 && b->type->subpaths != 0);
+}
+
+/* One `endpoints:` entry: a path, false, or a map with path, auth and the
+ * endpoint's own keys. */
+static void read_endpoint(vroutes_t *rs, const vendpoint_type_t *t,
+                          vnode_t *key, vnode_t *val, verrs_t *e)
+{
+    const char *path = t->path;
+    unsigned auth = default_auth(t);
+    void *conf = NULL;
+    char what[64];
+
+    if (val != NULL && val->kind == VNODE_SCALAR && !val->quoted &&
+        strcmp(val->str, "false") == 0)
+        return; /* switched off */
+    if (val != NULL && val->kind == VNODE_SCALAR && !val->null) {
+        path = val->str;
+    } else if (val != NULL && val->kind == VNODE_MAP) {
+        vnode_str(val, "path", &path, e);
+        if (vnode_get(val, "auth") != NULL &&
+            vauth_read(vnode_get(val, "auth"), rs->access, &auth, e) != 0)
+            return;
+    } else if (val != NULL && !val->null) {
+        verrs_add(e, val, "endpoint '%s': expected a path, false, or a map "
+                          "with path and settings",
+                  t->id);
+        return;
+    }
+    if (!path_valid(path)) {
+        verrs_add(e, val ? val : key,
+                  "endpoint '%s': invalid path \"%s\" (it starts with '/' "
+                  "and does not end with one)",
+                  t->id, path);
+        return;
+    }
+    if (t->configure != NULL &&
+        (conf = t->configure(val && val->kind == VNODE_MAP ? val : NULL,
+                             e)) == NULL)
+        return;
+    snprintf(what, sizeof(what), "endpoint '%s'", t->id);
+    if (val != NULL && val->kind == VNODE_MAP)
+        vnode_map_done(val, what, e);
+    if (add_route(rs, t, path, conf, auth) != 0)
+        verrs_add(e, key, "out of memory");
+}
+
+static vnode_t *find_key(vnode_t *map, const char *id)
+{
+    for (size_t i = 0; map != NULL && i < map->n; i++)
+        if (strcmp(map->keys[i]->str, id) == 0)
+            return map->keys[i];
+    return NULL;
+}
+
+static void read_limits(vlimits_t *l, vnode_t *m, verrs_t *e)
+{
+    int64_t n;
+
+    if (m == NULL)
+        return;
+    if (vnode_int(m, "max_uri_bytes", 64, 1 << 20, &n, e) == 1)
+        l->max_uri_bytes = (size_t)n;
+    if (vnode_int(m, "max_connections", 1, 1 << 20, &n, e) == 1)
+        l->max_connections = (unsigned)n;
+    if (vnode_int(m, "max_connections_per_ip", 1, 1 << 20, &n, e) == 1)
+        l->max_connections_per_ip = (unsigned)n;
+    if (vnode_int(m, "max_header_bytes", 1024, 1 << 20, &n, e) == 1)
+        l->max_header_bytes = (size_t)n;
+    if (vnode_duration(m, "read_timeout", &l->read_timeout_ms, e) == 1 &&
+        (l->read_timeout_ms < 1000 || l->read_timeout_ms % 1000 != 0))
+        verrs_add(e, vnode_get(m, "read_timeout"),
+                  "'read_timeout': whole seconds of at least 1s");
+}
+
+vroutes_t *vroutes_configure(vnode_t *endpoints, vnode_t *access,
+                             vnode_t *limits, verrs_t *e)
+{
+    vroutes_t *rs = routes_new();
+    size_t before = e->n;
+
+    if (rs == NULL)
+        return NULL;
+    read_limits(&rs->limits, limits, e);
+    if ((rs->access = vaccess_configure(access, e)) == NULL) {
+        vroutes_unref(rs);
+        return NULL;
+    }
+    if (endpoints != NULL && endpoints->kind != VNODE_MAP) {
+        verrs_add(e, endpoints, "'endpoints': expected a map of endpoints");
+        endpoints = NULL;
+    }
+    for (size_t i = 0; endpoints != NULL && i < endpoints->n; i++) {
+        if (find_type(endpoints->keys[i]->str) == NULL)
+            verrs_add(e, endpoints->keys[i],
+                      "unknown endpoint '%s' (known: ietf, check, report, "
+                      "jsonrpc, mosparo, livez, readyz)",
+                      endpoints->keys[i]->str);
+    }
+    for (size_t i = 0; vendpoint_types[i] != NULL; i++) {
+        const vendpoint_type_t *t = vendpoint_types[i];
+        vnode_t *key = find_key(endpoints, t->id);
+
+        read_endpoint(rs, t, key, key ? vnode_get(endpoints, t->id) : NULL,
+                      e);
+    }
+    for (size_t i = 0; i < rs->n; i++)
+        for (size_t j = i + 1; j < rs->n; j++)
+            if (clash(&rs->r[i], &rs->r[j]))
+                verrs_add(e, find_key(endpoints, rs->r[j].type->id),
+                          "endpoints '%s' and '%s' both answer %s",
+                          rs->r[i].type->id, rs->r[j].type->id,
+                          rs->r[i].path);
+    if (e->n > before) {
+        vroutes_unref(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+const vroute_t *vroutes_find(const vroutes_t *rs, const char *path,
+                             const char **rest)
+{
+    const vroute_t *prefix = NULL;
+
+    for (size_t i = 0; i < rs->n; i++) {
+        const vroute_t *r = &rs->r[i];
+        size_t len = strlen(r->path);
+
+        if (strncmp(path, r->path, len) != 0)
+            continue;
+        if (path[len] == '\0' && r->type->subpaths != 2) {
+            *rest = path + len;
+            return r;
+        }
+        /* "/health/x" but not "/healthz" nor "/health/" nor "/health/a/b" */
+        if (path[len] == '/' && path[len + 1] != '\0' &&
+            strchr(path + len + 1, '/') == NULL && r->type->subpaths != 0 &&
+            prefix == NULL)
+            prefix = r;
+    }
+    if (prefix != NULL)
+        *rest = path + strlen(prefix->path);
+    return prefix;
+}

@@ -1,0 +1,86 @@
+/* format.h - wire formats: each renders a view of a snapshot into a body,
+ * knowing nothing of HTTP or of check types.
+ *
+ * A view is the subset of a snapshot's checks that one request asks for
+ * (by tag, by probe, by name), with the status aggregated over that subset
+ * only. The HTTP layer builds views and caches rendered bodies per snapshot
+ * and view, so a format renders each body once per snapshot.
+ */
+#ifndef VITALS_FORMAT_H
+#define VITALS_FORMAT_H
+
+#include <jansson.h>
+
+#include "snapshot.h"
+
+/* Which checks a request asks for. All fields optional (zero = all). */
+typedef struct vselect {
+    const char *name;         /* just this check */
+    const char *const *tags;  /* checks with any of these tags */
+    size_t ntags;
+    int with_application;     /* with tags: also every "application" check */
+    const char *probe;        /* "live" or "ready": checks with that tag, or
+                                 with neither "live" nor "ready" */
+    const char *const *exclude; /* names left out */
+    size_t nexclude;
+} vselect_t;
+
+typedef struct vview {
+    const vitals_snapshot_t *snap;
+    const vsnap_entry_t **entries; /* the selected checks, in order */
+    size_t n;
+    vitals_status_t status; /* worst of entries; healthy when none */
+    int details; /* 0: show only the overall status, nothing a check says */
+} vview_t;
+
+/* Fills view with the checks of s that sel selects (sel NULL: all), with
+ * details on. 0, or VITALS_ENOMEM. Free with vview_free. */
+int vview_init(vview_t *view, const vitals_snapshot_t *s,
+               const vselect_t *sel);
+void vview_free(vview_t *view);
+/* 1 when e carries tag. */
+int vsnap_entry_has_tag(const vsnap_entry_t *e, const char *tag);
+
+/* IETF draft health+json (seed 003): "pass", "warn" or "fail". */
+const char *vformat_ietf_status(vitals_status_t s);
+vbody_t *vformat_ietf(const vview_t *v);
+
+/* report.c - the .NET HealthReport of seed 001 (/api/v2/health). */
+vbody_t *vformat_report(const vview_t *v);
+/* .NET TimeSpan "c" format: [-][d.]hh:mm:ss[.fffffff]. Returns buf. */
+char *vformat_timespan(int64_t ns, char *buf, size_t len);
+
+/* avalanche.c - avalanchego's health result of seed 002:
+ * {"checks": {name: {message, error, timestamp, duration,
+ * contiguousFailures, timeOfFirstFailure}}, "healthy": bool}. */
+json_t *vformat_avalanche_json(const vview_t *v); /* new reference */
+vbody_t *vformat_avalanche(const vview_t *v);
+
+/* jsonrpc.c - JSON-RPC 2.0 on POST /ext/health: health.health,
+ * health.liveness, health.readiness. Answers one request body (a request or
+ * a batch). Returns 0 with *out set to the response body, or to NULL when
+ * nothing must be sent (only notifications); VITALS_ENOMEM otherwise. */
+int vjsonrpc_answer(const char *body, size_t len, const vitals_snapshot_t *s,
+                    int details, vbody_t **out);
+
+/* mosparo.c - seed 000's {service, healthy, databaseStatus, error,
+ * statusCode}. database_check may be NULL (not configured). Sets
+ * *http_status to 200 or 500. */
+vbody_t *vformat_mosparo(const vview_t *v, const char *database_check,
+                         unsigned *http_status);
+
+/* k8s.c - Kubernetes /livez and /readyz text: "ok", or with verbose one
+ * line per check and "<probe> check passed|failed". probe is "livez" or
+ * "readyz". */
+vbody_t *vformat_k8s(const vview_t *v, const char *probe, int verbose);
+
+/* Shared helpers. */
+/* Dumps j (taking the reference) into a body, compact, keys in insertion
+ * order, reals with 15 significant digits. */
+vbody_t *vformat_dump(json_t *j);
+/* The data object of a state (a new reference; {} when unparsable). */
+json_t *vformat_data(const vitals_check_state_t *st);
+/* Sets key to an RFC 3339 string for ns (taking no references). */
+int vformat_set_time(json_t *obj, const char *key, int64_t ns);
+
+#endif
