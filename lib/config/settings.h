@@ -1,0 +1,71 @@
+/* settings.h - settings as data: one table of typed keys per section (a
+ * check type, an output, a top-level section), read by one reader.
+ *
+ * A table says, per key, its name, its kind, where it goes in the section's
+ * struct (offsetof), its flags, its bounds and its default, written once as
+ * the configuration would write it ("30s", "512MB", "true"). vset_read
+ * applies the defaults, reads every key present, checks kinds and bounds,
+ * reports every error at the node's FILE:LINE:COLUMN naming the section
+ * ("check 'db': missing required key 'dsn'"), and leaves unknown keys to
+ * vnode_map_done. In the spirit of redis' static_configs[] and nginx's
+ * offsetof directive tables.
+ */
+#ifndef VITALS_SETTINGS_H
+#define VITALS_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/vnode.h"
+
+typedef enum {
+    VSET_STR,      /* char *: a new string */
+    VSET_BOOL,     /* int: 0 or 1 */
+    VSET_INT,      /* int64_t, within [min, max] */
+    VSET_UINT,     /* unsigned, within [min, max] */
+    VSET_DOUBLE,   /* double, within [min, max] unless both are 0 */
+    VSET_DURATION, /* int64_t milliseconds ("1m30s"), within [min, max] */
+    VSET_SIZE,     /* uint64_t bytes ("512MB", "1GiB") */
+    VSET_STRLIST,  /* char **: NULL-terminated, new (a string is a list) */
+    VSET_CUSTOM    /* read by the row's parse function */
+} vset_kind_t;
+
+/* Flags of a row. */
+#define VSET_REQUIRED 0x1u /* missing: "missing required key 'k'" */
+#define VSET_NONEMPTY 0x2u /* strings and lists: "must not be empty" */
+#define VSET_SECRET 0x4u   /* wiped when freed; never shown in messages */
+#define VSET_POSITIVE 0x8u /* numbers and durations: "must be > 0" */
+
+typedef struct vsetting vsetting_t;
+struct vsetting {
+    const char *key;  /* mandatory; NULL ends a table */
+    vset_kind_t kind; /* mandatory */
+    size_t offset;    /* mandatory: offsetof(section struct, field) */
+    unsigned flags;   /* optional: VSET_* */
+    int64_t min, max; /* optional: bounds (both 0: none) */
+    const char *def;  /* optional: the default, as the YAML would say it */
+    /* VSET_CUSTOM only: reads node (present, not null) into field. Returns
+     * 0, or -1 after adding an error about node to e. */
+    int (*parse)(vnode_t *node, void *field, verrs_t *e);
+    /* VSET_CUSTOM only, optional: frees what parse stored in field. */
+    void (*free)(void *field);
+    const char *doc; /* optional: one line for --help and the docs */
+};
+
+/* Sets every default of table in out (a struct the table describes). 0,
+ * or VITALS_ENOMEM. */
+int vset_defaults(const vsetting_t *table, void *out);
+
+/* Applies the defaults, then reads every key of table present in map (a
+ * map node; NULL reads nothing) into out, marking them read. what names the
+ * section in messages ("check 'db'", "output 'report'"). Returns the number
+ * of errors added to e (0: out is complete). On errors, out still owns what
+ * was read: free it with vset_free. */
+size_t vset_read(const vsetting_t *table, vnode_t *map, void *out,
+                 const char *what, verrs_t *e);
+
+/* Frees what vset_defaults and vset_read stored in out (strings, lists,
+ * custom fields; secrets wiped first), not out itself. */
+void vset_free(const vsetting_t *table, void *out);
+
+#endif
