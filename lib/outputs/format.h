@@ -1,5 +1,5 @@
-/* format.h - wire formats: each renders a view of a snapshot into a body,
- * knowing nothing of HTTP or of check types.
+/* format.h - rendering: views of a snapshot, and the renderers the outputs
+ * share and the unit tests call, knowing nothing of HTTP or of checks.
  *
  * A view is the subset of a snapshot's checks that one request asks for
  * (by tag, by probe, by name), with the status aggregated over that subset
@@ -38,12 +38,12 @@ typedef struct vview {
 int vview_init(vview_t *view, const vitals_snapshot_t *s,
                const vselect_t *sel);
 void vview_free(vview_t *view);
-/* 1 when e carries tag. */
-int vsnap_entry_has_tag(const vsnap_entry_t *e, const char *tag);
 
 /* IETF draft health+json (seed 003): "pass", "warn" or "fail". */
 const char *vformat_ietf_status(vitals_status_t s);
 vbody_t *vformat_ietf(const vview_t *v);
+/* The draft's HTTP status for s: 200 for pass and warn, 503 for fail. */
+unsigned vietf_code(vitals_status_t s);
 
 /* report.c - the .NET HealthReport of seed 001 (/api/v2/health). */
 vbody_t *vformat_report(const vview_t *v);
@@ -73,6 +73,10 @@ vbody_t *vformat_mosparo(const vview_t *v, const char *database_check,
  * line per check and "<probe> check passed|failed". probe is "livez" or
  * "readyz". */
 vbody_t *vformat_k8s(const vview_t *v, const char *probe, int verbose);
+struct vreq;
+struct vans;
+/* Answers a /livez or /readyz request for probe ("live" or "ready"). */
+void vk8s_answer(struct vreq *r, struct vans *ans, const char *probe);
 
 /* Shared helpers. */
 /* Dumps j (taking the reference) into a body, compact, keys in insertion

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outputs/format.h"
+#include "outputs/output.h"
 
 typedef struct kbuf {
     char *data;
@@ -121,4 +121,39 @@ vbody_t *vformat_k8s(const vview_t *v, const char *probe, int verbose)
         return NULL;
     }
     return vbody_new(b.data, b.len);
+}
+
+/* ------------------------------------------------------------------------
+ * Answering /livez and /readyz (livez.c, readyz.c)
+ */
+
+#define MAX_EXCLUDE 64
+
+static vbody_t *k8s_fn(const vview_t *v, const vreq_t *r)
+{
+    return vformat_k8s(v, r->output->id,
+                       vreq_query(r, "verbose", NULL, 0) > 0);
+}
+
+void vk8s_answer(vreq_t *r, vans_t *ans, const char *probe)
+{
+    const char *exclude[MAX_EXCLUDE];
+    vselect_t sel = {0};
+    const vbody_t *b;
+    int verbose = vreq_query(r, "verbose", NULL, 0) > 0;
+
+    sel.probe = probe;
+    sel.exclude = exclude;
+    sel.nexclude = vreq_query(r, "exclude", exclude, MAX_EXCLUDE);
+    if (sel.nexclude > MAX_EXCLUDE)
+        return vans_error(ans, 400, "At most 64 exclude parameters");
+    if (r->rest[0] != '\0') {
+        sel.name = r->rest + 1;
+        if (vsnap_find(r->snap, sel.name) == NULL)
+            return vans_error(ans, 404, "There is no check with this name");
+        sel.probe = NULL; /* asked by name: whatever its tags */
+    }
+    b = vreq_view(r, ans, verbose ? "verbose" : NULL, &sel, k8s_fn);
+    if (b != NULL)
+        ans->status = b->health == VITALS_UNHEALTHY ? 500 : 200;
 }

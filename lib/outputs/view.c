@@ -4,14 +4,6 @@
 
 #include "outputs/format.h"
 
-int vsnap_entry_has_tag(const vsnap_entry_t *e, const char *tag)
-{
-    for (size_t i = 0; i < e->pub.ntags; i++)
-        if (strcmp(e->pub.tags[i], tag) == 0)
-            return 1;
-    return 0;
-}
-
 static int listed(const char *name, const char *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++)

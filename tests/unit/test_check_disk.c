@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "checks/check_type.h"
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/result.h"
 #include "checktest.h"
 #include "config/vnode.h"

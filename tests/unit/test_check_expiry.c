@@ -16,7 +16,7 @@
 
 #include "checks/check_type.h"
 #include "checktest.h"
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/result.h"
 #include "config/vnode.h"
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "engine/engine.h"
+#include "instance.h"
 #include "outputs/output.h"
 #include "snapshot.h"
 
@@ -70,7 +70,7 @@ static vitals_t *new_instance(void)
     assert_non_null(v);
     fake.mono = 1000 * S;
     fake.real = REAL0;
-    v->clock = &fake_clock;
+    vitals_engine(v)->clock = &fake_clock;
     logbuf[0] = '\0';
     vitals_set_log(v, capture_log, NULL);
     return v;
@@ -80,17 +80,17 @@ static vitals_t *new_instance(void)
 static int tick(vitals_t *v)
 {
     int n = 0;
-    vrun_t *run = engine_due(v, fake.mono);
+    vrun_t *run = vengine_due(vitals_engine(v), fake.mono);
 
     while (run != NULL) {
         vrun_t *next = run->next;
 
-        engine_execute(run);
-        engine_finish(v, run, fake.mono);
+        vengine_execute(run);
+        vengine_finish(vitals_engine(v), run, fake.mono);
         run = next;
         n++;
     }
-    engine_publish(v, fake.mono);
+    vengine_publish(vitals_engine(v), fake.mono);
     return n;
 }
 
@@ -170,7 +170,7 @@ static void test_interval_cadence(void **st)
     int64_t t0 = fake.mono;
     assert_int_equal(tick(v), 1);
     /* The next run is due 30 s after the last one started, not finished. */
-    assert_int_equal(engine_next_wake(v), t0 + 30 * S);
+    assert_int_equal(vengine_next_wake(vitals_engine(v)), t0 + 30 * S);
     advance(27 * S);
     assert_int_equal(tick(v), 0);
     advance(1 * S);
@@ -196,15 +196,15 @@ static void test_timeout_is_reported_at_the_deadline(void **st)
 
     (void)st;
     add(v, "slow", &sc, short_timeout);
-    run = engine_due(v, fake.mono); /* handed to a worker that hangs */
+    run = vengine_due(vitals_engine(v), fake.mono); /* handed to a worker that hangs */
     assert_non_null(run);
     assert_null(run->next);
-    assert_int_equal(engine_next_wake(v), t0 + 2 * S);
+    assert_int_equal(vengine_next_wake(vitals_engine(v)), t0 + 2 * S);
     advance(1999 * MS);
-    assert_null(engine_due(v, fake.mono));
+    assert_null(vengine_due(vitals_engine(v), fake.mono));
     advance(1 * MS);
-    assert_null(engine_due(v, fake.mono)); /* no second run while hung */
-    engine_publish(v, fake.mono);
+    assert_null(vengine_due(vitals_engine(v), fake.mono)); /* no second run while hung */
+    vengine_publish(vitals_engine(v), fake.mono);
     c = state(v, 0, &s);
     assert_int_equal(c->status, VITALS_UNHEALTHY);
     assert_string_equal(c->error, "timed out after 2s");
@@ -212,7 +212,7 @@ static void test_timeout_is_reported_at_the_deadline(void **st)
     assert_int_equal(c->contiguous_failures, 1);
     assert_int_equal(c->first_failure_ns, REAL0);
     /* While the run hangs there is nothing to wake up for. */
-    assert_int_equal(engine_next_wake(v), INT64_MAX);
+    assert_int_equal(vengine_next_wake(vitals_engine(v)), INT64_MAX);
     assert_non_null(strstr(logbuf,
                            "check slow: not yet run -> unhealthy: timed out "
                            "after 2s"));
@@ -220,13 +220,13 @@ static void test_timeout_is_reported_at_the_deadline(void **st)
     /* The hung run comes back late: its result is dropped and the check is
      * scheduled on its cadence again. */
     advance(20 * S);
-    engine_execute(run);
-    engine_finish(v, run, fake.mono);
-    engine_publish(v, fake.mono);
+    vengine_execute(run);
+    vengine_finish(vitals_engine(v), run, fake.mono);
+    vengine_publish(vitals_engine(v), fake.mono);
     c = state(v, 0, &s);
     assert_string_equal(c->error, "timed out after 2s");
     assert_string_equal(c->data_json, "{}");
-    assert_int_equal(engine_next_wake(v), fake.mono);
+    assert_int_equal(vengine_next_wake(vitals_engine(v)), fake.mono);
     assert_int_equal(tick(v), 1);
     c = state(v, 0, &s);
     assert_int_equal(c->status, VITALS_HEALTHY);
@@ -249,7 +249,7 @@ static void test_result_at_the_deadline_is_a_timeout(void **st)
     c = state(v, 0, &s);
     assert_string_equal(c->error, "timed out after 2s");
     assert_string_equal(c->data_json, "{}");
-    assert_int_equal(engine_next_wake(v), fake.mono - 2 * S + 10 * S);
+    assert_int_equal(vengine_next_wake(vitals_engine(v)), fake.mono - 2 * S + 10 * S);
     vitals_snapshot_release(s);
     vitals_free(v);
 }
@@ -341,7 +341,7 @@ static void test_aggregate_and_criticality(void **st)
     /* Removing the failing check makes the whole degraded again. */
     assert_int_equal(vitals_remove_check(v, "db"), 0);
     assert_int_equal(vitals_remove_check(v, "db"), VITALS_ENOENT);
-    engine_publish(v, fake.mono);
+    vengine_publish(vitals_engine(v), fake.mono);
     vitals_snapshot_release(s);
     s = vitals_snapshot_get(v);
     assert_int_equal(vitals_snapshot_count(s), 2);
@@ -396,12 +396,12 @@ static void test_removed_while_running(void **st)
 
     (void)st;
     add(v, "gone", &sc, NULL);
-    run = engine_due(v, fake.mono);
+    run = vengine_due(vitals_engine(v), fake.mono);
     assert_non_null(run);
     assert_int_equal(vitals_remove_check(v, "gone"), 0);
-    engine_execute(run);
-    engine_finish(v, run, fake.mono); /* dropped, no crash, no leak */
-    engine_publish(v, fake.mono);
+    vengine_execute(run);
+    vengine_finish(vitals_engine(v), run, fake.mono); /* dropped, no crash, no leak */
+    vengine_publish(vitals_engine(v), fake.mono);
     vitals_snapshot_t *s = vitals_snapshot_get(v);
     assert_int_equal(vitals_snapshot_count(s), 0);
     vitals_snapshot_release(s);
@@ -429,7 +429,7 @@ static void test_replace_keeps_unchanged_history(void **st)
     (void)st;
     first[0] = conf_check("a", "same", &a);
     first[1] = conf_check("b", "v1", &b);
-    engine_replace(v, first, 2, fake.mono);
+    vengine_replace(vitals_engine(v), first, 2, fake.mono);
     tick(v);
     advance(30 * S);
     tick(v);
@@ -438,8 +438,8 @@ static void test_replace_keeps_unchanged_history(void **st)
     second[0] = conf_check("c", "new", &c);
     second[1] = conf_check("b", "v2", &b2);
     second[2] = conf_check("a", "same", &a);
-    assert_int_equal(engine_replace(v, second, 3, fake.mono), 1);
-    engine_publish(v, fake.mono);
+    assert_int_equal(vengine_replace(vitals_engine(v), second, 3, fake.mono), 1);
+    vengine_publish(vitals_engine(v), fake.mono);
     /* New order is the file's; a keeps its streak, b starts anew. */
     assert_string_equal(state(v, 0, &s)->name, "c");
     assert_string_equal(state(v, 0, &s)->error, "not yet run");
@@ -543,11 +543,11 @@ static void test_set_http(void **st)
                                         "503}}, \"mosparo\": false}}",
                                      &err),
                      0);
-    vitals_snapshot_t *s = vitals_snapshot_get(v);
+    vroutes_t *routes = vinstance_routes(v);
     const char *rest;
-    assert_null(vroutes_find(s->routes, "/api/v1/health/check", &rest));
-    assert_non_null(vroutes_find(s->routes, "/api/v2/health", &rest));
-    vitals_snapshot_release(s);
+    assert_null(vroutes_find(routes, "/api/v1/health/check", &rest));
+    assert_non_null(vroutes_find(routes, "/api/v2/health", &rest));
+    vroutes_unref(routes);
     assert_int_equal(vitals_set_http(v, "{\"endpoints\": {\"nope\": "
                                         "\"/x\"}, \"limit\": 1}",
                                      &err),

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "engine/engine.h"
+#include "instance.h"
 #include "outputs/format.h"
 #include "snapshot.h"
 
@@ -33,7 +33,7 @@ static vitals_t *new_instance(void)
     assert_non_null(v);
     t_mono = 1000 * S;
     t_real = REAL0;
-    v->clock = &fake_clock;
+    vitals_engine(v)->clock = &fake_clock;
     return v;
 }
 
@@ -52,17 +52,17 @@ static void add(vitals_t *v, const char *name, vitals_check_fn fn,
  * publishes. */
 static void tick(vitals_t *v)
 {
-    vrun_t *run = engine_due(v, t_mono);
+    vrun_t *run = vengine_due(vitals_engine(v), t_mono);
 
     while (run != NULL) {
         vrun_t *next = run->next;
 
         cost = 0;
-        engine_execute(run);
-        engine_finish(v, run, t_mono + cost);
+        vengine_execute(run);
+        vengine_finish(vitals_engine(v), run, t_mono + cost);
         run = next;
     }
-    engine_publish(v, t_mono);
+    vengine_publish(vitals_engine(v), t_mono);
 }
 
 static void advance(int64_t ns)

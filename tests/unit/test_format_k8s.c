@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "engine/engine.h"
+#include "instance.h"
 #include "outputs/format.h"
 #include "snapshot.h"
 
@@ -51,22 +51,22 @@ static vitals_t *instance(void)
     vitals_t *v = vitals_new();
 
     assert_non_null(v);
-    v->clock = &fake_clock;
+    vitals_engine(v)->clock = &fake_clock;
     return v;
 }
 
 static vitals_snapshot_t *run(vitals_t *v)
 {
-    vrun_t *r = engine_due(v, t_mono);
+    vrun_t *r = vengine_due(vitals_engine(v), t_mono);
 
     while (r != NULL) {
         vrun_t *next = r->next;
 
-        engine_execute(r);
-        engine_finish(v, r, t_mono + 1000);
+        vengine_execute(r);
+        vengine_finish(vitals_engine(v), r, t_mono + 1000);
         r = next;
     }
-    engine_publish(v, t_mono);
+    vengine_publish(vitals_engine(v), t_mono);
     return vitals_snapshot_get(v);
 }
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "engine/engine.h"
+#include "instance.h"
 #include "outputs/format.h"
 #include "snapshot.h"
 
@@ -53,7 +53,7 @@ static vitals_t *new_instance(const cost_t *table)
     vitals_t *v = vitals_new();
 
     assert_non_null(v);
-    v->clock = &fake_clock;
+    vitals_engine(v)->clock = &fake_clock;
     costs = table;
     return v;
 }
@@ -78,16 +78,16 @@ static void dump(const char *label, const char *text)
 static char *render_view(vitals_t *v, const vselect_t *sel, int details,
                          const char *label)
 {
-    vrun_t *run = engine_due(v, t_mono);
+    vrun_t *run = vengine_due(vitals_engine(v), t_mono);
     vview_t view;
 
     while (run != NULL) {
         vrun_t *next = run->next;
-        engine_execute(run);
-        engine_finish(v, run, t_mono + cost_of(run->check->name));
+        vengine_execute(run);
+        vengine_finish(vitals_engine(v), run, t_mono + cost_of(run->check->name));
         run = next;
     }
-    engine_publish(v, t_mono);
+    vengine_publish(vitals_engine(v), t_mono);
     vitals_snapshot_t *s = vitals_snapshot_get(v);
     assert_int_equal(vview_init(&view, s, sel), 0);
     view.details = details;
@@ -426,7 +426,7 @@ static void test_timeout(void **state)
     vitals_check_opts_init(&o); /* timeout 10 s */
     o.description = "Checks the slow thing";
     vitals_add_check(v, "slow", &o, ok, NULL, NULL);
-    run = engine_due(v, t_mono); /* handed to a worker that hangs */
+    run = vengine_due(vitals_engine(v), t_mono); /* handed to a worker that hangs */
     assert_non_null(run);
     advance(10 * VCLOCK_S);
     /* render's engine_due reports the deadline. */
@@ -437,8 +437,8 @@ static void test_timeout(void **state)
                   "\"duration\":\"00:00:10\",\"status\":\"Unhealthy\","
                   "\"exception\":{\"message\":\"timed out after 10s\"}}}}");
     /* The hung run comes back: dropped. */
-    engine_execute(run);
-    engine_finish(v, run, t_mono);
+    vengine_execute(run);
+    vengine_finish(vitals_engine(v), run, t_mono);
     vitals_free(v);
 }
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "engine/engine.h"
+#include "instance.h"
 #include "outputs/format.h"
 #include "snapshot.h"
 
@@ -46,15 +46,15 @@ static void ok(vitals_result_t *r, void *d)
 
 static char *render(vitals_t *v)
 {
-    vrun_t *run = engine_due(v, t_mono);
+    vrun_t *run = vengine_due(vitals_engine(v), t_mono);
 
     while (run != NULL) {
         vrun_t *next = run->next;
-        engine_execute(run);
-        engine_finish(v, run, t_mono + 1000);
+        vengine_execute(run);
+        vengine_finish(vitals_engine(v), run, t_mono + 1000);
         run = next;
     }
-    engine_publish(v, t_mono);
+    vengine_publish(vitals_engine(v), t_mono);
     vitals_snapshot_t *s = vitals_snapshot_get(v);
     vview_t view;
     assert_int_equal(vview_init(&view, s, NULL), 0);
@@ -72,7 +72,7 @@ static void test_full_document(void **state)
     char *text;
 
     (void)state;
-    v->clock = &fake_clock;
+    vitals_engine(v)->clock = &fake_clock;
     vitals_set_service(v, "orders-api", "Orders API", "1", "1.4.2");
     vitals_add_check(v, "diskstorage", NULL, disk, NULL, NULL);
     vitals_add_check(v, "fiscalPrinters", NULL, printers, NULL, NULL);
@@ -108,7 +108,7 @@ static void test_minimal_document(void **state)
     char *text;
 
     (void)state;
-    v->clock = &fake_clock;
+    vitals_engine(v)->clock = &fake_clock;
     text = render(v);
     assert_string_equal(text, "{\"status\":\"pass\",\"checks\":{}}");
     free(text);

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "engine/engine.h"
+#include "instance.h"
 #include "outputs/format.h"
 #include "snapshot.h"
 
@@ -58,22 +58,22 @@ static int setup(void **state)
     (void)state;
     inst = vitals_new();
     assert_non_null(inst);
-    inst->clock = &fake_clock;
+    vitals_engine(inst)->clock = &fake_clock;
     add("db", ok, "ready", NULL);
     add("heartbeat", ok, "live", NULL);
     add("app", ok, "application", NULL);
     add("disk", full, "storage", NULL);
     add("cache", ok, "ready", "storage");
     add("net", ok, NULL, NULL);
-    run = engine_due(inst, t_mono);
+    run = vengine_due(vitals_engine(inst), t_mono);
     while (run != NULL) {
         vrun_t *next = run->next;
 
-        engine_execute(run);
-        engine_finish(inst, run, t_mono + 1000);
+        vengine_execute(run);
+        vengine_finish(vitals_engine(inst), run, t_mono + 1000);
         run = next;
     }
-    engine_publish(inst, t_mono);
+    vengine_publish(vitals_engine(inst), t_mono);
     snap = vitals_snapshot_get(inst);
     return 0;
 }

@@ -1,5 +1,5 @@
 /* clock.c - the system clocks behind vclock_t, and RFC 3339 timestamps. */
-#include "engine/clock.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <time.h>
