@@ -94,4 +94,6 @@ static void check_answer(vreq_t *r, vans_t *ans)
 
 const voutput_t voutput_check = {
     .id = "check", .path = "/health", .content_type = "application/health+json",
-    .allow = "GET, HEAD, PUT", .subpaths = 2, .answer = check_answer};
+    .allow = "GET, HEAD, PUT", .subpaths = 2, .answer = check_answer,
+    .doc_format = "The IETF health+json draft, one check; PUT: a push report",
+    .doc_codes = "200 / 503; 404 unknown"};

@@ -125,4 +125,6 @@ static void ietf_answer(vreq_t *r, vans_t *ans)
 
 const voutput_t voutput_ietf = {
     .id = "ietf", .path = "/health", .content_type = "application/health+json",
-    .allow = "GET, HEAD", .answer = ietf_answer};
+    .allow = "GET, HEAD", .answer = ietf_answer,
+    .doc_format = "The IETF health+json draft",
+    .doc_codes = "200 pass/warn, 503 fail"};

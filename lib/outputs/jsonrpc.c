@@ -363,4 +363,7 @@ static void jsonrpc_get(vreq_t *r, vans_t *ans)
 
 const voutput_t voutput_jsonrpc = {
     .id = "jsonrpc", .path = "/ext/health", .content_type = "application/json",
-    .allow = "GET, HEAD, POST", .subpaths = 1, .answer = jsonrpc_get};
+    .allow = "GET, HEAD, POST", .subpaths = 1, .answer = jsonrpc_get,
+    .doc_format = "avalanchego's health API; POST: JSON-RPC 2.0",
+    .doc_codes = "GET 200/503; POST 200",
+    .doc_paths = "`/ext/health` (+ `/health`, `/liveness`, `/readiness`)"};

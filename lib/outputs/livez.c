@@ -9,4 +9,6 @@ static void livez_answer(vreq_t *r, vans_t *ans)
 
 const voutput_t voutput_livez = {
     .id = "livez", .path = "/livez", .content_type = "text/plain",
-    .allow = "GET, HEAD", .subpaths = 1, .answer = livez_answer};
+    .allow = "GET, HEAD", .subpaths = 1, .answer = livez_answer,
+    .doc_format = "Kubernetes text",
+    .doc_codes = "200 / 500"};

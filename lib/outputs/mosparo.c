@@ -182,4 +182,6 @@ const voutput_t voutput_mosparo = {
     .id = "mosparo", .path = "/api/v1/health/check",
     .content_type = "application/json", .allow = "GET, HEAD",
     .allow_list = 1, .configure = mosparo_configure, .free_conf = mosparo_free,
-    .answer = mosparo_answer};
+    .answer = mosparo_answer,
+    .doc_format = "mosparo's health API, behind the allow list",
+    .doc_codes = "200 / 500; 403"};

@@ -51,6 +51,10 @@ typedef struct voutput {
     void (*free_conf)(void *conf);
     /* mandatory: answers a request routed to it. */
     void (*answer)(vreq_t *req, vans_t *ans);
+    /* mandatory: for the table in docs/endpoints.md (a unit test keeps the
+     * two equal): what it serves in users' words, and its HTTP statuses. */
+    const char *doc_format, *doc_codes;
+    const char *doc_paths; /* optional: the paths column, when not plain */
 } voutput_t;
 
 /* What a request may do besides reading the snapshot: the few requests

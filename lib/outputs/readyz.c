@@ -9,4 +9,6 @@ static void readyz_answer(vreq_t *r, vans_t *ans)
 
 const voutput_t voutput_readyz = {
     .id = "readyz", .path = "/readyz", .content_type = "text/plain",
-    .allow = "GET, HEAD", .subpaths = 1, .answer = readyz_answer};
+    .allow = "GET, HEAD", .subpaths = 1, .answer = readyz_answer,
+    .doc_format = "Kubernetes text",
+    .doc_codes = "200 / 500"};

@@ -319,4 +319,6 @@ static void report_answer(vreq_t *r, vans_t *ans)
 const voutput_t voutput_report = {
     .id = "report", .path = "/api/v2/health", .content_type = "application/json",
     .allow = "GET, HEAD", .configure = report_configure, .free_conf = free,
-    .answer = report_answer};
+    .answer = report_answer,
+    .doc_format = "The ASP.NET Core HealthReport",
+    .doc_codes = "200 always (configurable)"};
