@@ -13,7 +13,8 @@
     XX(jsonrpc)                                                               \
     XX(mosparo)                                                               \
     XX(livez)                                                                 \
-    XX(readyz)
+    XX(readyz)                                                                \
+    XX(status)
 
 #define DECLARE(id) extern const voutput_t voutput_##id;
 #define LIST(id) &voutput_##id,

@@ -348,6 +348,35 @@ static void test_kubernetes(void **state)
     assert_int_equal(vd_stop(d), 0);
 }
 
+/* GET /health/status: one word for shell scripts. */
+static void test_status_word(void **state)
+{
+    vd_t *d = start_seed_daemon("");
+    vd_t *ok;
+    vresp_t r;
+
+    (void)state;
+    r = vd_get(d, "/health/status");
+    assert_int_equal(r.status, 503);
+    header_is(&r, "Content-Type", "text/plain");
+    assert_string_equal(r.body, "fail\n");
+    vresp_free(&r);
+    r = vd_request(d, "POST", "/health/status", "{}", NULL);
+    assert_int_equal(r.status, 405);
+    vresp_free(&r);
+    assert_int_equal(vd_stop(d), 0);
+
+    ok = vd_start("listen: [\"127.0.0.1:0\"]\n"
+                  "checks:\n"
+                  "  d: {type: disk, path: /, degraded_below: 1000TB}\n");
+    json_decref(vd_poll(ok, "/ext/health", settled, NULL, 5000));
+    r = vd_get(ok, "/health/status");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "warn\n");
+    vresp_free(&r);
+    assert_int_equal(vd_stop(ok), 0);
+}
+
 static void test_one_check(void **state)
 {
     vd_t *d = start_seed_daemon("");
@@ -587,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_avalanche_and_jsonrpc),
         cmocka_unit_test(test_mosparo),
         cmocka_unit_test(test_kubernetes),
+        cmocka_unit_test(test_status_word),
         cmocka_unit_test(test_one_check),
         cmocka_unit_test(test_request_rules),
         cmocka_unit_test(test_etag),

@@ -554,7 +554,7 @@ static void test_set_http(void **st)
                      VITALS_ECONFIG);
     assert_string_equal(err, "settings: unknown endpoint 'nope' (known: ietf, "
                              "check, report, jsonrpc, mosparo, livez, "
-                             "readyz); settings: unknown key 'limit' in the "
+                             "readyz, status); settings: unknown key 'limit' in the "
                              "HTTP settings");
     free(err);
     vitals_free(v);
