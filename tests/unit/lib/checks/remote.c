@@ -1,4 +1,4 @@
-/* test_check_remote.c - unit tests for the "remote" check type
+/* remote.c - unit tests for the "remote" check type
  * (lib/checks/remote.c): canned health documents of every format from a
  * small HTTP server in a thread of the test, and a real libvitals instance
  * serving its own endpoints, all on 127.0.0.1. */

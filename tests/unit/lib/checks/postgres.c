@@ -1,4 +1,4 @@
-/* test_check_postgres.c - unit tests for the "postgres" check type
+/* postgres.c - unit tests for the "postgres" check type
  * (lib/checks/postgres.c) against a real PostgreSQL server on loopback,
  * started for this file in a temporary directory (tests/support/
  * servers.c), and against peers that refuse or never answer. */

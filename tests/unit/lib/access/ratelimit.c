@@ -1,4 +1,4 @@
-/* test_ratelimit.c - the per-client token bucket with an injected clock (no
+/* ratelimit.c - the per-client token bucket with an injected clock (no
  * sleeps): bursts, refill, Retry-After, who counts as one client (IPv4,
  * mapped IPv6, IPv6 /64, non-IP), the bounded table and whom it forgets,
  * many threads at once, and the rate_limit settings with their errors. */

@@ -1,4 +1,4 @@
-/* test_engine.c - the scheduling state machine, driven by a fake clock:
+/* engine.c - the scheduling state machine, driven by a fake clock:
  * initial delay, cadence, timeouts, thresholds, criticality, aggregation,
  * reloads. No threads, no sleeps. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_yaml.c - the YAML loader: positions, error messages and where they
+/* yaml.c - the YAML loader: positions, error messages and where they
  * point, environment expansion, aliases and their limits, scalar flags. */
 #include <stdarg.h>
 #include <stddef.h>

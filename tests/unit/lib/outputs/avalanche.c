@@ -1,4 +1,4 @@
-/* test_format_avalanche.c - avalanchego's health result (seed 002) byte for
+/* avalanche.c - avalanchego's health result (seed 002) byte for
  * byte: key order, failure streaks, checks not yet run, nested results,
  * details off, healthy with degraded checks. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_bearer.c - bearer JWT verification against tokens minted by jose (a
+/* bearer.c - bearer JWT verification against tokens minted by jose (a
  * standard JOSE implementation, through tests/support/mint.mjs) with keys
  * made by the openssl command: RS256, ES256, HS256, JWKS keys chosen by
  * kid, alg none and alg confusion, tampered tokens, exp/nbf with leeway,
@@ -70,7 +70,7 @@ static char *run(char *const argv[], int fatal)
         close(fds[0]);
         close(fds[1]);
         execvp(argv[0], argv);
-        fprintf(stderr, "test_bearer: cannot run %s\n", argv[0]);
+        fprintf(stderr, "bearer test: cannot run %s\n", argv[0]);
         _exit(127);
     }
     close(fds[1]);
@@ -166,7 +166,7 @@ static int mint_start(void)
         close(from[0]);
         close(from[1]);
         execlp("node", "node", mint_path, "serve", (char *)NULL);
-        fprintf(stderr, "test_bearer: cannot run node\n");
+        fprintf(stderr, "bearer test: cannot run node\n");
         _exit(127);
     }
     close(to[0]);
@@ -440,7 +440,7 @@ static int group_setup(void **state)
         char here[2048], *slash;
 
         snprintf(here, sizeof(here), "%s", __FILE__);
-        if ((slash = strstr(here, "tests/unit/test_bearer.c")) != NULL)
+        if ((slash = strstr(here, "tests/unit/lib/access/bearer.c")) != NULL)
             *slash = '\0';
         else
             here[0] = '\0';
@@ -449,7 +449,7 @@ static int group_setup(void **state)
     }
     snprintf(dir, sizeof(dir), "/tmp/vitals-bearer.XXXXXX");
     if (mkdtemp(dir) == NULL) {
-        perror("test_bearer: mkdtemp");
+        perror("bearer test: mkdtemp");
         return -1;
     }
     /* curl must reach the test's server directly. */
@@ -461,7 +461,7 @@ static int group_setup(void **state)
         !genkey("ec1", "EC", "ec_paramgen_curve:P-256") ||
         !genkey("ec2", "EC", "ec_paramgen_curve:P-256") ||
         !genkey("ec384", "EC", "ec_paramgen_curve:P-384") || !make_certs()) {
-        fprintf(stderr, "test_bearer: the openssl command failed\n");
+        fprintf(stderr, "bearer test: the openssl command failed\n");
         return -1;
     }
     /* A dead node must fail a write, not kill the test. */
@@ -470,7 +470,7 @@ static int group_setup(void **state)
     if (mint_start() != 0 ||
         (probe = mint_ask(argv, err, sizeof(err))) == NULL) {
         fprintf(stderr,
-                "test_bearer: cannot mint tokens with %s (%s): node and the "
+                "bearer test: cannot mint tokens with %s (%s): node and the "
                 "npm package jose are needed (npm ci --prefix "
                 "tests/support)\n",
                 mint_path, err);

@@ -1,4 +1,4 @@
-/* test_check_redis.c - unit tests for the "redis" check type
+/* redis.c - unit tests for the "redis" check type
  * (lib/checks/redis.c) against real Redis servers on loopback (one with a
  * password, one without), started for this file in temporary directories
  * (tests/support/servers.c), and against peers that refuse or never

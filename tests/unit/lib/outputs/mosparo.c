@@ -1,4 +1,4 @@
-/* test_format_mosparo.c - mosparo's health body (seed 000), byte for byte:
+/* mosparo.c - mosparo's health body (seed 000), byte for byte:
  * key order, databaseStatus from the whole snapshot, the joined error of the
  * view's unhealthy checks, what is withheld without details, statusCode.
  *

@@ -1,4 +1,4 @@
-/* test_vnode.c - the settings tree: error list formatting, typed getters and
+/* vnode.c - the settings tree: error list formatting, typed getters and
  * their messages, duration and size parsing, JSON import and the dump. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* test_check_dns.c - unit tests for the "dns" check type (lib/checks/dns.c)
- * and the resolver it shares with tcp (lib/checks/resolve.c).
+/* dns.c - unit tests for the "dns" check type (lib/checks/dns.c)
+ * and the resolver it shares with tcp (lib/util/resolve.c).
  *
  * No test sends a query to a DNS server: they use names /etc/hosts answers,
  * literal addresses, a name glibc rejects before asking anyone, and a

@@ -1,4 +1,4 @@
-/* test_check_tls.c - unit tests for the "tls" check type
+/* tls.c - unit tests for the "tls" check type
  * (lib/checks/tls.c): certificates made in the test (a CA, and leaves
  * valid, expiring in 5 days, expired, not yet valid, for another name,
  * self-signed), served by `openssl s_server` on 127.0.0.1, and read from

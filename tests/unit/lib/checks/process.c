@@ -1,4 +1,4 @@
-/* test_check_process.c - unit tests for the "process" check type
+/* process.c - unit tests for the "process" check type
  * (lib/checks/process.c) against real processes this test forks: one
  * alive, one reaped, one zombie. */
 #include <setjmp.h>

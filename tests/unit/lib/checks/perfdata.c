@@ -1,4 +1,4 @@
-/* test_perfdata.c - unit tests for the Nagios plugin output parser
+/* perfdata.c - unit tests for the Nagios plugin output parser
  * (lib/checks/perfdata.c): splitting, item formats, and garbage. */
 #include <setjmp.h>
 #include <stdarg.h>

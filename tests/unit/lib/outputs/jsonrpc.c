@@ -1,4 +1,4 @@
-/* test_jsonrpc.c - JSON-RPC 2.0 on /ext/health: the three methods and
+/* jsonrpc.c - JSON-RPC 2.0 on /ext/health: the three methods and
  * their tag filters, every error code, ids echoed as written,
  * notifications, batches, and out-of-memory at every allocation. */
 #include <setjmp.h>

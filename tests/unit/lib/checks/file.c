@@ -1,4 +1,4 @@
-/* test_check_file.c - unit tests for the "file" check type
+/* file.c - unit tests for the "file" check type
  * (lib/checks/file.c) on files in a temporary directory whose times are
  * set with utimensat. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_format_report.c - the .NET HealthReport rendering of seed 001, byte
+/* report.c - the .NET HealthReport rendering of seed 001, byte
  * for byte: the TimeSpan "c" format, PascalCase status words, totalDuration
  * as the longest duration, entries with data/description/duration/status/
  * exception, nested results in data.entries, timeouts, checks not yet run,

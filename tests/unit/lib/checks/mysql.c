@@ -1,4 +1,4 @@
-/* test_check_mysql.c - unit tests for the "mysql" check type
+/* mysql.c - unit tests for the "mysql" check type
  * (lib/checks/mysql.c) against a real MariaDB server on loopback, started
  * for this file in a temporary directory (tests/support/servers.c), and
  * against peers that refuse or never answer. */

@@ -1,4 +1,4 @@
-/* test_allowlist.c - the client IP allow list: separators, trimming,
+/* allowlist.c - the client IP allow list: separators, trimming,
  * addresses compared as addresses, CIDR edges (/0, /32, /128, host bits),
  * IPv4-mapped clients and entries, the empty list, and the exact error for
  * every kind of bad entry. */

@@ -1,4 +1,4 @@
-/* test_check_sqlite.c - unit tests for the "sqlite" check type
+/* sqlite.c - unit tests for the "sqlite" check type
  * (lib/checks/sqlite.c) on databases that the tests make with the SQLite
  * C API in a temporary directory: sound, corrupt, locked, large, missing. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_check_disk.c - unit tests for the "disk" check type
+/* disk.c - unit tests for the "disk" check type
  * (lib/checks/disk.c) on the real filesystems of the machine, and for the
  * table of built-in types (lib/checks/builtin.c). */
 #include <setjmp.h>

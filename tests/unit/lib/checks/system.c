@@ -1,4 +1,4 @@
-/* test_check_system.c - unit tests for the "system" check type
+/* system.c - unit tests for the "system" check type
  * (lib/checks/system.c): fixed /proc/meminfo and /proc/loadavg contents
  * from a temporary directory and a fixed CPU count (through the type's test
  * hook) for exact thresholds, and one run on the real /proc. */

@@ -1,4 +1,4 @@
-/* test_check_http.c - unit tests for the "http" check type
+/* http.c - unit tests for the "http" check type
  * (lib/checks/http.c) against a small HTTP server in a thread of the test
  * and `openssl s_server -www` for HTTPS, all on 127.0.0.1. */
 #include <setjmp.h>

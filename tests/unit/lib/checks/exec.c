@@ -1,4 +1,4 @@
-/* test_check_exec.c - unit tests for the "exec" check type
+/* exec.c - unit tests for the "exec" check type
  * (lib/checks/exec.c) with real Nagios plugins (Debian's
  * monitoring-plugins) and real shell processes. */
 #include <setjmp.h>

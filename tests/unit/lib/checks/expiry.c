@@ -1,4 +1,4 @@
-/* test_check_expiry.c - unit tests for the "expiry" check type
+/* expiry.c - unit tests for the "expiry" check type
  * (lib/checks/expiry.c), with dates relative to now. */
 #include <setjmp.h>
 #include <stdarg.h>

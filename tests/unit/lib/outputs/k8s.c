@@ -1,4 +1,4 @@
-/* test_format_k8s.c - the Kubernetes /livez and /readyz text, byte for
+/* k8s.c - the Kubernetes /livez and /readyz text, byte for
  * byte: "ok", the verbose lines, verbose output forced on failure, reasons
  * withheld without details, degraded counted as ok, one line per check. */
 #include <setjmp.h>

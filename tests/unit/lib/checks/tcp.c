@@ -1,4 +1,4 @@
-/* test_check_tcp.c - unit tests for the "tcp" check type
+/* tcp.c - unit tests for the "tcp" check type
  * (lib/checks/tcp.c) against real sockets on loopback. */
 #include <setjmp.h>
 #include <stdarg.h>

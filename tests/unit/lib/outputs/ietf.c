@@ -1,4 +1,4 @@
-/* test_ietf.c - the IETF health+json rendering of a snapshot, byte for
+/* ietf.c - the IETF health+json rendering of a snapshot, byte for
  * byte: field names, order, status words, output only when not passing,
  * observed values, nested results as one object per member. */
 #include <setjmp.h>
