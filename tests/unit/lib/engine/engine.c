@@ -12,27 +12,12 @@
 
 #include "engine/engine.h"
 #include "outputs/output.h"
+#include "fakeclock.h"
 #include "snapshot.h"
 
+#define REAL0 FAKECLOCK_REAL0 /* 2020-10-14T14:04:05Z */
 #define S VCLOCK_S
 #define MS VCLOCK_MS
-#define REAL0 1602684245000000000LL /* 2020-10-14T14:04:05Z */
-
-typedef struct {
-    int64_t mono, real;
-} fake_t;
-
-static int64_t fake_mono(void *d) { return ((fake_t *)d)->mono; }
-static int64_t fake_real(void *d) { return ((fake_t *)d)->real; }
-
-static fake_t fake;
-static const vclock_t fake_clock = {fake_mono, fake_real, &fake};
-
-static void advance(int64_t ns)
-{
-    fake.mono += ns;
-    fake.real += ns;
-}
 
 /* What a scripted check reports next. */
 typedef struct {
@@ -51,7 +36,7 @@ static void scripted(vitals_result_t *r, void *data)
     if (s->error != NULL)
         vitals_result_set_error(r, "%s", s->error);
     vitals_result_set_int(r, "runs", s->runs);
-    advance(s->cost);
+    fakeclock_advance(s->cost);
 }
 
 static char logbuf[4096];
@@ -68,8 +53,7 @@ static vitals_t *new_instance(void)
     vitals_t *v = vitals_new();
 
     assert_non_null(v);
-    fake.mono = 1000 * S;
-    fake.real = REAL0;
+    fakeclock_reset();
     v->clock = &fake_clock;
     logbuf[0] = '\0';
     vitals_set_log(v, capture_log, NULL);
@@ -144,9 +128,9 @@ static void test_not_yet_run_and_initial_delay(void **st)
     assert_int_equal(c->timestamp_ns, 0);
     assert_int_equal(vitals_snapshot_status(s), VITALS_UNHEALTHY);
 
-    advance(4999 * MS);
+    fakeclock_advance(4999 * MS);
     assert_int_equal(tick(v), 0);
-    advance(1 * MS);
+    fakeclock_advance(1 * MS);
     assert_int_equal(tick(v), 1);
     c = state(v, 0, &s);
     assert_int_equal(c->status, VITALS_HEALTHY);
@@ -171,9 +155,9 @@ static void test_interval_cadence(void **st)
     assert_int_equal(tick(v), 1);
     /* The next run is due 30 s after the last one started, not finished. */
     assert_int_equal(engine_next_wake(v), t0 + 30 * S);
-    advance(27 * S);
+    fakeclock_advance(27 * S);
     assert_int_equal(tick(v), 0);
-    advance(1 * S);
+    fakeclock_advance(1 * S);
     assert_int_equal(tick(v), 1);
     assert_int_equal(sc.runs, 2);
     vitals_free(v);
@@ -200,9 +184,9 @@ static void test_timeout_is_reported_at_the_deadline(void **st)
     assert_non_null(run);
     assert_null(run->next);
     assert_int_equal(engine_next_wake(v), t0 + 2 * S);
-    advance(1999 * MS);
+    fakeclock_advance(1999 * MS);
     assert_null(engine_due(v, fake.mono));
-    advance(1 * MS);
+    fakeclock_advance(1 * MS);
     assert_null(engine_due(v, fake.mono)); /* no second run while hung */
     engine_publish(v, fake.mono);
     c = state(v, 0, &s);
@@ -219,7 +203,7 @@ static void test_timeout_is_reported_at_the_deadline(void **st)
 
     /* The hung run comes back late: its result is dropped and the check is
      * scheduled on its cadence again. */
-    advance(20 * S);
+    fakeclock_advance(20 * S);
     engine_execute(run);
     engine_finish(v, run, fake.mono);
     engine_publish(v, fake.mono);
@@ -276,7 +260,7 @@ static void test_thresholds(void **st)
     sc.status = VITALS_UNHEALTHY;
     sc.error = "connection refused";
     for (int i = 1; i <= 2; i++) {
-        advance(S);
+        fakeclock_advance(S);
         assert_int_equal(tick(v), 1);
         c = state(v, 0, &s);
         assert_int_equal(c->status, VITALS_HEALTHY);
@@ -284,7 +268,7 @@ static void test_thresholds(void **st)
         assert_int_equal(c->contiguous_failures, (uint64_t)i);
         assert_int_equal(c->first_failure_ns, REAL0 + S);
     }
-    advance(S);
+    fakeclock_advance(S);
     tick(v);
     c = state(v, 0, &s);
     assert_int_equal(c->status, VITALS_UNHEALTHY);
@@ -295,14 +279,14 @@ static void test_thresholds(void **st)
 
     sc.status = VITALS_HEALTHY;
     sc.error = NULL;
-    advance(S);
+    fakeclock_advance(S);
     tick(v);
     c = state(v, 0, &s);
     /* One success of two: still reported failing, with the failure. */
     assert_int_equal(c->status, VITALS_UNHEALTHY);
     assert_string_equal(c->error, "connection refused");
     assert_int_equal(c->contiguous_failures, 0);
-    advance(S);
+    fakeclock_advance(S);
     tick(v);
     c = state(v, 0, &s);
     assert_int_equal(c->status, VITALS_HEALTHY);
@@ -332,7 +316,7 @@ static void test_aggregate_and_criticality(void **st)
     assert_int_equal(vitals_snapshot_status(s), VITALS_DEGRADED);
 
     hard.status = VITALS_UNHEALTHY;
-    advance(30 * S);
+    fakeclock_advance(30 * S);
     tick(v);
     assert_int_equal(state(v, 2, &s)->status, VITALS_UNHEALTHY);
     /* An error-free unhealthy result still explains itself. */
@@ -431,7 +415,7 @@ static void test_replace_keeps_unchanged_history(void **st)
     first[1] = conf_check("b", "v1", &b);
     engine_replace(v, first, 2, fake.mono);
     tick(v);
-    advance(30 * S);
+    fakeclock_advance(30 * S);
     tick(v);
     assert_int_equal(state(v, 0, &s)->contiguous_failures, 2);
 
@@ -502,7 +486,7 @@ static void test_push_check(void **st)
     assert_int_equal(c->status, VITALS_UNHEALTHY);
     assert_string_equal(c->error, "no report yet (expected within 1m)");
 
-    advance(5 * S);
+    fakeclock_advance(5 * S);
     assert_int_equal(vitals_push(v, "backup", VITALS_DEGRADED, "slow disk"),
                      0);
     assert_int_equal(tick(v), 1); /* re-evaluated at once */
@@ -511,10 +495,10 @@ static void test_push_check(void **st)
     assert_string_equal(c->description, "slow disk");
     assert_string_equal(c->data_json, "{\"output\":\"slow disk\",\"ageSeconds\":0}");
 
-    advance(30 * S);
+    fakeclock_advance(30 * S);
     tick(v);
     assert_int_equal(state(v, 0, &s)->status, VITALS_DEGRADED);
-    advance(31 * S); /* 61 s since the report */
+    fakeclock_advance(31 * S); /* 61 s since the report */
     tick(v);
     c = state(v, 0, &s);
     assert_int_equal(c->status, VITALS_UNHEALTHY);

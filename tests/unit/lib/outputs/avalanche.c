@@ -12,15 +12,11 @@
 
 #include "engine/engine.h"
 #include "outputs/format.h"
+#include "fakeclock.h"
 #include "snapshot.h"
 
 #define S VCLOCK_S
 #define REAL0 1602681370576435413LL /* 2020-10-14T13:16:10.576435413Z */
-
-static int64_t t_mono, t_real;
-static int64_t fake_mono(void *d) { (void)d; return t_mono; }
-static int64_t fake_real(void *d) { (void)d; return t_real; }
-static const vclock_t fake_clock = {fake_mono, fake_real, NULL};
 
 /* How long the run in progress takes, in fake time: each check sets it, so
  * every duration is exact whatever order the checks run in. */
@@ -31,8 +27,8 @@ static vitals_t *new_instance(void)
     vitals_t *v = vitals_new();
 
     assert_non_null(v);
-    t_mono = 1000 * S;
-    t_real = REAL0;
+    fakeclock_reset();
+    fake.real = REAL0;
     v->clock = &fake_clock;
     return v;
 }
@@ -52,23 +48,17 @@ static void add(vitals_t *v, const char *name, vitals_check_fn fn,
  * publishes. */
 static void tick(vitals_t *v)
 {
-    vrun_t *run = engine_due(v, t_mono);
+    vrun_t *run = engine_due(v, fake.mono);
 
     while (run != NULL) {
         vrun_t *next = run->next;
 
         cost = 0;
         engine_execute(run);
-        engine_finish(v, run, t_mono + cost);
+        engine_finish(v, run, fake.mono + cost);
         run = next;
     }
-    engine_publish(v, t_mono);
-}
-
-static void advance(int64_t ns)
-{
-    t_mono += ns;
-    t_real += ns;
+    engine_publish(v, fake.mono);
 }
 
 /* When VITALS_TEST_OUT names a directory, every body is also written there
@@ -159,7 +149,7 @@ static void test_seed_example(void **state)
     /* 50 rounds, 30 s apart: C's streak starts at the first. */
     for (int i = 0; i < 50; i++) {
         if (i > 0)
-            advance(30 * S);
+            fakeclock_advance(30 * S);
         tick(v);
     }
     text = render(v, 1, "seed");
@@ -214,7 +204,7 @@ static void test_streak_ends(void **state)
     flaky_runs = 0;
     add(v, "db", flaky, NULL);
     tick(v);
-    advance(30 * S);
+    fakeclock_advance(30 * S);
     tick(v);
     text = render(v, 1, "streak");
     assert_string_equal(
@@ -224,7 +214,7 @@ static void test_streak_ends(void **state)
               "\"timeOfFirstFailure\":\"2020-10-14T13:16:10.576435413Z\"}},"
               "\"healthy\":false}");
     free(text);
-    advance(30 * S);
+    fakeclock_advance(30 * S);
     tick(v);
     text = render(v, 1, "recovered");
     assert_string_equal(

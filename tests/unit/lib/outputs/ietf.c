@@ -10,14 +10,8 @@
 
 #include "engine/engine.h"
 #include "outputs/format.h"
+#include "fakeclock.h"
 #include "snapshot.h"
-
-#define REAL0 1602684245000000000LL /* 2020-10-14T14:04:05Z */
-
-static int64_t t_mono = 1000000000000LL, t_real = REAL0;
-static int64_t fake_mono(void *d) { (void)d; return t_mono; }
-static int64_t fake_real(void *d) { (void)d; return t_real; }
-static const vclock_t fake_clock = {fake_mono, fake_real, NULL};
 
 static void disk(vitals_result_t *r, void *d)
 {
@@ -46,15 +40,15 @@ static void ok(vitals_result_t *r, void *d)
 
 static char *render(vitals_t *v)
 {
-    vrun_t *run = engine_due(v, t_mono);
+    vrun_t *run = engine_due(v, fake.mono);
 
     while (run != NULL) {
         vrun_t *next = run->next;
         engine_execute(run);
-        engine_finish(v, run, t_mono + 1000);
+        engine_finish(v, run, fake.mono + 1000);
         run = next;
     }
-    engine_publish(v, t_mono);
+    engine_publish(v, fake.mono);
     vitals_snapshot_t *s = vitals_snapshot_get(v);
     vview_t view;
     assert_int_equal(vview_init(&view, s, NULL), 0);

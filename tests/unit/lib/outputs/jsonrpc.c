@@ -12,15 +12,8 @@
 
 #include "engine/engine.h"
 #include "outputs/format.h"
+#include "fakeclock.h"
 #include "snapshot.h"
-
-#define S VCLOCK_S
-#define REAL0 1602684245000000000LL /* 2020-10-14T14:04:05Z */
-
-static int64_t t_mono = 1000 * S, t_real = REAL0;
-static int64_t fake_mono(void *d) { (void)d; return t_mono; }
-static int64_t fake_real(void *d) { (void)d; return t_real; }
-static const vclock_t fake_clock = {fake_mono, fake_real, NULL};
 
 static void ok(vitals_result_t *r, void *d)
 {
@@ -65,15 +58,15 @@ static int setup(void **state)
     add("disk", full, "storage", NULL);
     add("cache", ok, "ready", "storage");
     add("net", ok, NULL, NULL);
-    run = engine_due(inst, t_mono);
+    run = engine_due(inst, fake.mono);
     while (run != NULL) {
         vrun_t *next = run->next;
 
         engine_execute(run);
-        engine_finish(inst, run, t_mono + 1000);
+        engine_finish(inst, run, fake.mono + 1000);
         run = next;
     }
-    engine_publish(inst, t_mono);
+    engine_publish(inst, fake.mono);
     snap = vitals_snapshot_get(inst);
     return 0;
 }

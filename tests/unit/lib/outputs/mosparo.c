@@ -16,12 +16,8 @@
 
 #include "engine/engine.h"
 #include "outputs/format.h"
+#include "fakeclock.h"
 #include "snapshot.h"
-
-static int64_t t_mono = 1000000000000LL, t_real = 1602684245000000000LL;
-static int64_t fake_mono(void *d) { (void)d; return t_mono; }
-static int64_t fake_real(void *d) { (void)d; return t_real; }
-static const vclock_t fake_clock = {fake_mono, fake_real, NULL};
 
 /* What a scripted check reports; NULL strings report nothing. */
 typedef struct script {
@@ -66,16 +62,16 @@ static vitals_t *instance(void)
 /* Runs every due check inline and returns the published snapshot. */
 static vitals_snapshot_t *run(vitals_t *v)
 {
-    vrun_t *r = engine_due(v, t_mono);
+    vrun_t *r = engine_due(v, fake.mono);
 
     while (r != NULL) {
         vrun_t *next = r->next;
 
         engine_execute(r);
-        engine_finish(v, r, t_mono + 1000);
+        engine_finish(v, r, fake.mono + 1000);
         r = next;
     }
-    engine_publish(v, t_mono);
+    engine_publish(v, fake.mono);
     return vitals_snapshot_get(v);
 }
 

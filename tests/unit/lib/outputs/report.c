@@ -17,20 +17,8 @@
 
 #include "engine/engine.h"
 #include "outputs/format.h"
+#include "fakeclock.h"
 #include "snapshot.h"
-
-#define REAL0 1602684245000000000LL /* 2020-10-14T14:04:05Z */
-
-static int64_t t_mono = 1000000000000LL, t_real = REAL0;
-static int64_t fake_mono(void *d) { (void)d; return t_mono; }
-static int64_t fake_real(void *d) { (void)d; return t_real; }
-static const vclock_t fake_clock = {fake_mono, fake_real, NULL};
-
-static void advance(int64_t ns)
-{
-    t_mono += ns;
-    t_real += ns;
-}
 
 /* How long each check's run takes, by name; 1 us when not listed. */
 typedef struct {
@@ -78,16 +66,16 @@ static void dump(const char *label, const char *text)
 static char *render_view(vitals_t *v, const vselect_t *sel, int details,
                          const char *label)
 {
-    vrun_t *run = engine_due(v, t_mono);
+    vrun_t *run = engine_due(v, fake.mono);
     vview_t view;
 
     while (run != NULL) {
         vrun_t *next = run->next;
         engine_execute(run);
-        engine_finish(v, run, t_mono + cost_of(run->check->name));
+        engine_finish(v, run, fake.mono + cost_of(run->check->name));
         run = next;
     }
-    engine_publish(v, t_mono);
+    engine_publish(v, fake.mono);
     vitals_snapshot_t *s = vitals_snapshot_get(v);
     assert_int_equal(vview_init(&view, s, sel), 0);
     view.details = details;
@@ -396,14 +384,14 @@ static void test_held_failure(void **state)
     /* One success is not enough to recover: the entry stays unhealthy,
      * describes its latest run, and still says what failed. */
     flaky_fails = 0;
-    advance(30 * VCLOCK_S);
+    fakeclock_advance(30 * VCLOCK_S);
     assert_render(v, "held2",
                   "{\"status\":\"Unhealthy\",\"totalDuration\":"
                   "\"00:00:00.0000010\",\"entries\":{\"flaky\":{\"data\":{},"
                   "\"description\":\"recovered\",\"duration\":"
                   "\"00:00:00.0000010\",\"status\":\"Unhealthy\","
                   "\"exception\":{\"message\":\"boom\"}}}}");
-    advance(30 * VCLOCK_S);
+    fakeclock_advance(30 * VCLOCK_S);
     assert_render(v, "held3",
                   "{\"status\":\"Healthy\",\"totalDuration\":"
                   "\"00:00:00.0000010\",\"entries\":{\"flaky\":{\"data\":{},"
@@ -426,9 +414,9 @@ static void test_timeout(void **state)
     vitals_check_opts_init(&o); /* timeout 10 s */
     o.description = "Checks the slow thing";
     vitals_add_check(v, "slow", &o, ok, NULL, NULL);
-    run = engine_due(v, t_mono); /* handed to a worker that hangs */
+    run = engine_due(v, fake.mono); /* handed to a worker that hangs */
     assert_non_null(run);
-    advance(10 * VCLOCK_S);
+    fakeclock_advance(10 * VCLOCK_S);
     /* render's engine_due reports the deadline. */
     assert_render(v, "timeout",
                   "{\"status\":\"Unhealthy\",\"totalDuration\":\"00:00:10\","
@@ -438,7 +426,7 @@ static void test_timeout(void **state)
                   "\"exception\":{\"message\":\"timed out after 10s\"}}}}");
     /* The hung run comes back: dropped. */
     engine_execute(run);
-    engine_finish(v, run, t_mono);
+    engine_finish(v, run, fake.mono);
     vitals_free(v);
 }
 
