@@ -3,8 +3,8 @@
  * made by the openssl command: RS256, ES256, HS256, JWKS keys chosen by
  * kid, alg none and alg confusion, tampered tokens, exp/nbf with leeway,
  * iss, aud, scopes, Authorization header shapes, the settings' errors, and
- * a JWKS URL served over HTTPS by a thread of this test, with its
- * refetch-at-most-every-30-s rule on an injected clock.
+ * a JWKS URL served over HTTPS by the canned peer (tests/support/peer.c)
+ * with its refetch-at-most-every-30-s rule on an injected clock.
  *
  * Without node and jose (npm ci --prefix tests/support) the group setup
  * fails, so every test fails, loudly: a bearer test that skips would
@@ -17,9 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -28,10 +26,10 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <microhttpd.h>
 
 #include "config/yaml.h"
 #include "access/bearer.h"
+#include "peer.h"
 
 /* The verify clock: an arbitrary wall-clock second. */
 #define NOW 1700000000LL
@@ -1140,54 +1138,12 @@ static void test_config_errors(void **state)
  */
 
 typedef struct jwks_server {
-    pthread_mutex_t mu;
-    struct MHD_Daemon *d;
-    unsigned port;
-    int hits;        /* requests served */
-    unsigned status; /* what to answer */
+    peer_t *peer;
+    int port;
+    int status; /* what to answer */
     char *body;
-    unsigned delay_ms; /* before answering */
+    int delay_ms; /* before answering */
 } jwks_server_t;
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
-                                  const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
-                                  size_t *upload_size, void **con_cls)
-{
-    jwks_server_t *s = cls;
-    struct MHD_Response *r;
-    enum MHD_Result ret;
-    unsigned status, delay;
-    char *body;
-
-    (void)url;
-    (void)method;
-    (void)version;
-    (void)upload_data;
-    (void)upload_size;
-    (void)con_cls;
-    pthread_mutex_lock(&s->mu);
-    s->hits++;
-    status = s->status;
-    delay = s->delay_ms;
-    body = strdup(s->body ? s->body : "");
-    pthread_mutex_unlock(&s->mu);
-    if (delay > 0)
-        usleep(delay * 1000);
-    if (body == NULL)
-        return MHD_NO;
-    r = MHD_create_response_from_buffer(strlen(body), body,
-                                        MHD_RESPMEM_MUST_FREE);
-    if (r == NULL) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
 
 static char *slurp(const char *path)
 {
@@ -1203,61 +1159,62 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* Gives the peer what s says to answer. */
+static void server_apply(jwks_server_t *s)
+{
+    peer_set(s->peer, &(peer_answer_t){
+                          .path = "/jwks.json",
+                          .status = s->status,
+                          .headers = "Content-Type: application/json\r\n",
+                          .body = s->body,
+                          .delay_ms = s->delay_ms});
+}
+
 static void server_start(jwks_server_t *s)
 {
-    struct sockaddr_in sin;
-    const union MHD_DaemonInfo *info;
-    char *key = slurp(P("tls.key")), *crt = slurp(P("tls.crt"));
-
     memset(s, 0, sizeof(*s));
-    assert_int_equal(pthread_mutex_init(&s->mu, NULL), 0);
     s->status = 200;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(MHD_is_feature_supported(MHD_FEATURE_TLS), MHD_YES);
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0,
-                            NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&sin, MHD_OPTION_HTTPS_MEM_KEY,
-                            key, MHD_OPTION_HTTPS_MEM_CERT, crt,
-                            MHD_OPTION_END);
-    assert_non_null(s->d);
-    info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    assert_non_null(info);
-    s->port = info->port;
-    free(key);
-    free(crt);
+    s->peer = peer_start_tls(NULL, P("tls.crt"), P("tls.key"));
+    assert_non_null(s->peer);
+    s->port = peer_port(s->peer);
+    server_apply(s);
 }
 
+/* Stops the peer; s->port stays, now with nobody listening. */
 static void server_stop(jwks_server_t *s)
 {
-    MHD_stop_daemon(s->d);
-    pthread_mutex_destroy(&s->mu);
+    peer_stop(s->peer);
+    s->peer = NULL;
     free(s->body);
 }
 
-static void server_set(jwks_server_t *s, unsigned status,
+static void server_set_body(jwks_server_t *s, const char *body)
+{
+    free(s->body);
+    s->body = strdup(body);
+    assert_non_null(s->body);
+    server_apply(s);
+}
+
+static void server_set(jwks_server_t *s, int status,
                        const char *const *jwks)
 {
-    char *text;
-
     write_jwks(P("served.json"), jwks);
-    text = slurp(P("served.json"));
-    pthread_mutex_lock(&s->mu);
     free(s->body);
-    s->body = text;
+    s->body = slurp(P("served.json"));
     s->status = status;
-    pthread_mutex_unlock(&s->mu);
+    server_apply(s);
+}
+
+static void server_delay(jwks_server_t *s, int ms)
+{
+    s->delay_ms = ms;
+    server_apply(s);
 }
 
 static int server_hits(jwks_server_t *s)
 {
-    int n;
-
-    pthread_mutex_lock(&s->mu);
-    n = s->hits;
-    pthread_mutex_unlock(&s->mu);
-    return n;
+    return peer_hits(s->peer);
 }
 
 static vbearer_t *configure_url(const jwks_server_t *s)
@@ -1265,7 +1222,7 @@ static vbearer_t *configure_url(const jwks_server_t *s)
     char yaml[512];
 
     snprintf(yaml, sizeof(yaml),
-             "bearer:\n  jwks_url: https://127.0.0.1:%u/jwks.json\n"
+             "bearer:\n  jwks_url: https://127.0.0.1:%d/jwks.json\n"
              "  ca_file: @/tls.crt\n  audience: health-api\n",
              s->port);
     return configure(yaml);
@@ -1356,10 +1313,7 @@ static void test_jwks_url_refetch(void **state)
     vbearer_free(b);
 
     /* Not a JWK Set, and nobody listening. */
-    pthread_mutex_lock(&s.mu);
-    free(s.body);
-    s.body = strdup("<html>sign in</html>");
-    pthread_mutex_unlock(&s.mu);
+    server_set_body(&s, "<html>sign in</html>");
     b = configure_url(&s);
     expect_invalid(b, t1, t0, "the JWKS URL answered with no usable JWK Set");
     vbearer_free(b);
@@ -1412,9 +1366,7 @@ static void test_jwks_url_threads(void **state)
     b = configure_url(&s);
     assert_int_equal(server_hits(&s), 1);
     server_set(&s, 200, (const char *const[]){k1, k2, NULL});
-    pthread_mutex_lock(&s.mu);
-    s.delay_ms = 500;
-    pthread_mutex_unlock(&s.mu);
+    server_delay(&s, 500);
     for (int i = 0; i < 4; i++) {
         racers[i].b = b;
         racers[i].token = t2;

@@ -1,5 +1,5 @@
 /* http.c - unit tests for the "http" check type
- * (lib/checks/http.c) against a small HTTP server in a thread of the test
+ * (lib/checks/http.c) against the canned HTTP peer (tests/support/peer.c)
  * and `openssl s_server -www` for HTTPS, all on 127.0.0.1. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,15 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +25,8 @@
 #include "engine/clock.h"
 #include "engine/result.h"
 #include "config/vnode.h"
+#include "peer.h"
+#include "servers.h"
 
 extern const vcheck_type_t vcheck_http;
 extern char **environ;
@@ -39,194 +37,41 @@ static int64_t now_ms(void)
 }
 
 /* ------------------------------------------------------------------------
- * A tiny HTTP server: one thread, one connection at a time, canned
- * answers by path; /hang reads the request and never answers.
+ * The canned peer: answers by path; /hang reads the request and never
+ * answers.
  */
 
 #define BIG_BODY (2 * 1024 * 1024)
 
-typedef struct server {
-    int fd, port;
-    int wake[2]; /* a byte here stops the thread */
-    pthread_t tid;
-    int hung[64];
-    size_t nhung;
-    pthread_mutex_t mu;
-    char last[16384]; /* the last request, as received */
-} server_t;
+static peer_t *peer;
+static char *big; /* 2 MiB of 'a', then "needle": past what the check reads */
 
-static server_t srv;
-
-static void send_all(int fd, const char *p, size_t n)
+static int server_start(void)
 {
-    ssize_t w;
-
-    while (n > 0) {
-        w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return; /* the client went away: fine for a test server */
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-static void respond(int fd, const char *status, const char *headers,
-                    const char *body, size_t len)
-{
-    char head[512];
-    int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %s\r\nContent-Length: %zu\r\nConnection: "
-                     "close\r\n%s\r\n",
-                     status, len, headers ? headers : "");
-
-    send_all(fd, head, (size_t)n);
-    send_all(fd, body, len);
-}
-
-/* Reads one request: the headers and a Content-Length body. */
-static ssize_t read_request(int fd, char *buf, size_t cap)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    size_t len = 0;
-    char *end, *cl;
-    long body = 0;
-    ssize_t n;
-
-    for (;;) {
-        if (poll(&p, 1, 2000) <= 0)
-            return -1;
-        n = recv(fd, buf + len, cap - 1 - len, 0);
-        if (n <= 0)
-            return -1;
-        len += (size_t)n;
-        buf[len] = '\0';
-        if ((end = strstr(buf, "\r\n\r\n"))) {
-            cl = strcasestr(buf, "\r\nContent-Length:");
-            if (cl && cl < end)
-                body = strtol(cl + 17, NULL, 10);
-            if (len >= (size_t)(end + 4 - buf) + (size_t)body)
-                return (ssize_t)len;
-        }
-        if (len == cap - 1)
-            return (ssize_t)len;
-    }
-}
-
-/* Answers the request in buf on fd. Returns 0 when it keeps fd open. */
-static int handle(int fd, const char *buf)
-{
-    char path[256] = "";
-    char *big;
-
-    if (sscanf(buf, "%*s %255s", path) != 1)
-        return 1;
-    if (strcmp(path, "/ok") == 0 || strcmp(path, "/") == 0) {
-        respond(fd, "200 OK", "Content-Type: text/plain\r\n", "all ok", 6);
-    } else if (strcmp(path, "/503") == 0) {
-        respond(fd, "503 Service Unavailable", NULL, "down", 4);
-    } else if (strcmp(path, "/redirect") == 0) {
-        respond(fd, "302 Found", "Location: /503\r\n", "", 0);
-    } else if (strcmp(path, "/slow") == 0) {
-        usleep(150 * 1000);
-        respond(fd, "200 OK", NULL, "all ok", 6);
-    } else if (strcmp(path, "/big") == 0) {
-        /* 2 MiB of 'a', then "needle": past what the check reads. */
-        big = malloc(BIG_BODY + 6);
-        if (big) {
-            memset(big, 'a', BIG_BODY);
-            memcpy(big + BIG_BODY, "needle", 6);
-            respond(fd, "200 OK", NULL, big, BIG_BODY + 6);
-            free(big);
-        }
-    } else if (strcmp(path, "/hang") == 0) {
-        if (srv.nhung < sizeof(srv.hung) / sizeof(srv.hung[0])) {
-            srv.hung[srv.nhung++] = fd;
-            return 0;
-        }
-    } else {
-        respond(fd, "404 Not Found", NULL, "no", 2);
-    }
-    return 1;
-}
-
-static void *serve(void *arg)
-{
-    static char buf[16384];
-    struct pollfd p[2];
-    ssize_t n;
-    int c;
-    (void)arg;
-
-    for (;;) {
-        p[0] = (struct pollfd){.fd = srv.fd, .events = POLLIN};
-        p[1] = (struct pollfd){.fd = srv.wake[0], .events = POLLIN};
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
-            break;
-        if (p[1].revents)
-            break;
-        if (!p[0].revents)
-            continue;
-        if ((c = accept4(srv.fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
-            continue;
-        n = read_request(c, buf, sizeof(buf));
-        if (n < 0) {
-            close(c);
-            continue;
-        }
-        pthread_mutex_lock(&srv.mu);
-        memcpy(srv.last, buf, (size_t)n + 1);
-        pthread_mutex_unlock(&srv.mu);
-        if (handle(c, buf))
-            close(c);
-    }
-    return NULL;
-}
-
-/* A listening socket on 127.0.0.1, port chosen by the kernel; when
- * backlog < 0 it is bound but not listening (connections are refused). */
-static int loopback(int backlog, int *port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    assert_true(fd >= 0);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    if (backlog >= 0)
-        assert_int_equal(listen(fd, backlog), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
-static int server_start(void **state)
-{
-    (void)state;
-    memset(&srv, 0, sizeof(srv));
-    srv.fd = loopback(16, &srv.port);
-    if (pipe2(srv.wake, O_CLOEXEC) != 0 ||
-        pthread_mutex_init(&srv.mu, NULL) != 0 ||
-        pthread_create(&srv.tid, NULL, serve, NULL) != 0)
+    big = malloc(BIG_BODY + 6);
+    if (!big)
         return -1;
-    return 0;
+    memset(big, 'a', BIG_BODY);
+    memcpy(big + BIG_BODY, "needle", 6);
+    peer = peer_start((const peer_answer_t[]){
+        {.path = "/ok", .status = 200,
+         .headers = "Content-Type: text/plain\r\n", .body = "all ok"},
+        {.path = "/", .status = 200,
+         .headers = "Content-Type: text/plain\r\n", .body = "all ok"},
+        {.path = "/503", .status = 503, .body = "down"},
+        {.path = "/redirect", .status = 302, .headers = "Location: /503\r\n"},
+        {.path = "/slow", .status = 200, .body = "all ok", .delay_ms = 150},
+        {.path = "/big", .status = 200, .body = big,
+         .body_len = BIG_BODY + 6},
+        {.path = "/hang", .hang = 1},
+        {.path = NULL}});
+    return peer ? 0 : -1;
 }
 
-static int server_stop(void **state)
+static void server_stop(void)
 {
-    size_t i;
-    (void)state;
-
-    if (write(srv.wake[1], "x", 1) != 1)
-        return -1;
-    pthread_join(srv.tid, NULL);
-    for (i = 0; i < srv.nhung; i++)
-        close(srv.hung[i]);
-    close(srv.fd);
-    close(srv.wake[0]);
-    close(srv.wake[1]);
-    pthread_mutex_destroy(&srv.mu);
-    return 0;
+    peer_stop(peer);
+    free(big);
 }
 
 /* ------------------------------------------------------------------------
@@ -239,7 +84,7 @@ static vitals_result_t *run_url(const char *path, const char *extra,
     char json[1024];
 
     snprintf(json, sizeof(json), "{\"url\": \"http://127.0.0.1:%d%s\"%s}",
-             srv.port, path, extra ? extra : "");
+             peer_port(peer), path, extra ? extra : "");
     return run_check(&vcheck_http, json, timeout_ms);
 }
 
@@ -287,7 +132,7 @@ static void check_answered(const vitals_result_t *r, const char *method,
 
 static void url_of(const char *path, char *buf, size_t len)
 {
-    snprintf(buf, len, "http://127.0.0.1:%d%s", srv.port, path);
+    snprintf(buf, len, "http://127.0.0.1:%d%s", peer_port(peer), path);
 }
 
 /* ------------------------------------------------------------------------
@@ -336,7 +181,7 @@ static void test_unexpected_status(void **state)
     r = run_url("/ok", ", \"expect_status\": [204, \"500-503\"]", 2000);
     snprintf(want, sizeof(want),
              "GET http://127.0.0.1:%d/ok answered 200, expected 204, 500-503",
-             srv.port);
+             peer_port(peer));
     assert_string_equal(r->error, want);
     vresult_unref(r);
 
@@ -451,7 +296,7 @@ static void test_timeout(void **state)
                      1);
     assert_true(budget >= 250 && budget <= 300);
     snprintf(want, sizeof(want),
-             "GET http://127.0.0.1:%d/hang: timed out after %d ms", srv.port,
+             "GET http://127.0.0.1:%d/hang: timed out after %d ms", peer_port(peer),
              budget);
     assert_string_equal(r->error, want);
     assert_null(r->description);
@@ -464,9 +309,10 @@ static void test_refused(void **state)
 {
     char json[128], want[256];
     vitals_result_t *r;
-    int port, fd = loopback(-1, &port);
+    int port, fd = srv_refusing_port(&port);
     (void)state;
 
+    assert_true(fd >= 0);
     snprintf(json, sizeof(json), "{\"url\": \"http://127.0.0.1:%d/x\"}",
              port);
     r = run_check(&vcheck_http, json, 2000);
@@ -505,11 +351,9 @@ static void test_request_and_secrets(void **state)
              "\"method\": \"post\", \"body\": \"{\\\"ping\\\": 1}\", "
              "\"headers\": {\"Authorization\": \"Bearer s3cret-t0ken\", "
              "\"Content-Type\": \"application/json\", \"X-Empty\": \"\"}}",
-             srv.port);
+             peer_port(peer));
     r = run_check(&vcheck_http, json, 2000);
-    pthread_mutex_lock(&srv.mu);
-    memcpy(last, srv.last, sizeof(last));
-    pthread_mutex_unlock(&srv.mu);
+    peer_last(peer, last, sizeof(last));
 
     assert_true(strncmp(last, "POST /503 HTTP/1.1\r\n", 20) == 0);
     assert_non_null(
@@ -522,7 +366,7 @@ static void test_request_and_secrets(void **state)
 
     snprintf(want, sizeof(want),
              "POST http://127.0.0.1:%d/503 answered 503, expected 200-399",
-             srv.port);
+             peer_port(peer));
     assert_string_equal(r->error, want);
     assert_null(strstr(r->description, "pa55w0rd"));
     assert_null(strstr(r->description, "s3cret"));
@@ -533,15 +377,13 @@ static void test_request_and_secrets(void **state)
      * Basic authentication. */
     snprintf(json, sizeof(json),
              "{\"url\": \"http://ops:pa55w0rd@127.0.0.1:%d/503\"}",
-             srv.port);
+             peer_port(peer));
     r = run_check(&vcheck_http, json, 2000);
-    pthread_mutex_lock(&srv.mu);
-    memcpy(last, srv.last, sizeof(last));
-    pthread_mutex_unlock(&srv.mu);
+    peer_last(peer, last, sizeof(last));
     assert_non_null(strstr(last, "\r\nAuthorization: Basic b3BzOnBhNTV3MHJk"));
     snprintf(want, sizeof(want),
              "GET http://127.0.0.1:%d/503 answered 503, expected 200-399",
-             srv.port);
+             peer_port(peer));
     assert_string_equal(r->error, want);
     assert_null(strstr(r->description, "pa55w0rd"));
     vresult_unref(r);
@@ -557,10 +399,7 @@ static void test_head(void **state)
     r = run_url("/ok", ", \"method\": \"HEAD\"", 2000);
     assert_int_equal(r->status, VITALS_HEALTHY);
     check_answered(r, "HEAD", url, 200);
-    pthread_mutex_lock(&srv.mu);
-    memcpy(last, srv.last, sizeof(last) - 1);
-    last[sizeof(last) - 1] = '\0';
-    pthread_mutex_unlock(&srv.mu);
+    peer_last(peer, last, sizeof(last));
     assert_true(strncmp(last, "HEAD /ok HTTP/1.1\r\n", 19) == 0);
     vresult_unref(r);
 }
@@ -816,12 +655,11 @@ int main(void)
     unsetenv("HTTPS_PROXY");
     unsetenv("all_proxy");
     unsetenv("ALL_PROXY");
-    if (server_start(NULL) != 0) {
+    if (server_start() != 0) {
         fprintf(stderr, "cannot start the test server\n");
         return 1;
     }
     rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (server_stop(NULL) != 0)
-        return 1;
+    server_stop();
     return rc;
 }

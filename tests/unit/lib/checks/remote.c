@@ -1,6 +1,6 @@
 /* remote.c - unit tests for the "remote" check type
- * (lib/checks/remote.c): canned health documents of every format from a
- * small HTTP server in a thread of the test, and a real libvitals instance
+ * (lib/checks/remote.c): canned health documents of every format from the
+ * canned HTTP peer (tests/support/peer.c), and a real libvitals instance
  * serving its own endpoints, all on 127.0.0.1. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,13 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -27,6 +20,7 @@
 #include "engine/clock.h"
 #include "engine/result.h"
 #include "config/vnode.h"
+#include "peer.h"
 
 extern const vcheck_type_t vcheck_remote;
 
@@ -39,27 +33,26 @@ static int64_t now_ms(void)
  * Canned answers, by path
  */
 
-typedef struct canned {
-    const char *path;
-    const char *status;
-    const char *body;
-} canned_t;
+/* A JSON document at path, with that status. */
+#define CANNED(path_, status_, body_)                                         \
+    {.path = (path_), .status = (status_),                                     \
+     .headers = "Content-Type: application/json\r\n", .body = (body_)}
 
-static const canned_t answers[] = {
-    {"/ietf/pass", "200 OK",
+static const peer_answer_t answers[] = {
+    CANNED("/ietf/pass", 200,
      "{\"status\": \"pass\", \"checks\": {"
      "\"db:responseTime\": [{\"componentId\": \"db1\", \"componentType\": "
      "\"datastore\", \"status\": \"pass\", \"observedValue\": 3, "
      "\"observedUnit\": \"ms\", \"output\": \"fine\"}],"
-     "\"cache\": [{\"status\": \"warn\", \"output\": \"evicting\"}]}}"},
-    {"/ietf/fail", "503 Service Unavailable",
+     "\"cache\": [{\"status\": \"warn\", \"output\": \"evicting\"}]}}"),
+    CANNED("/ietf/fail", 503,
      "{\"status\": \"fail\", \"output\": \"database down\", \"checks\": {"
      "\"db\": [{\"status\": \"fail\", \"output\": \"connection refused\"}, "
-     "{\"status\": \"pass\"}, {\"status\": \"fail\"}]}}"},
-    {"/ietf/warn", "200 OK", "{\"status\": \"WARN\"}"},
-    {"/words/ok", "200 OK", "{\"status\": \"Ok\"}"},
-    {"/words/error", "200 OK", "{\"status\": \"error\"}"},
-    {"/report", "200 OK",
+     "{\"status\": \"pass\"}, {\"status\": \"fail\"}]}}"),
+    CANNED("/ietf/warn", 200, "{\"status\": \"WARN\"}"),
+    CANNED("/words/ok", 200, "{\"status\": \"Ok\"}"),
+    CANNED("/words/error", 200, "{\"status\": \"error\"}"),
+    CANNED("/report", 200,
      "{\"status\": \"Unhealthy\", \"totalDuration\": \"00:00:00.7933458\", "
      "\"entries\": {"
      "\"diskstorage\": {\"data\": {}, \"description\": \"Minimum configured "
@@ -70,8 +63,8 @@ static const canned_t answers[] = {
      "\"2021-05-13T00:00:00\"}, \"description\": \"Licencia exspiruje za 196 "
      "dní.\", \"duration\": \"00:00:00.0000619\", \"status\": \"Healthy\"},"
      "\"printer\": {\"status\": \"Unhealthy\", \"description\": \"not "
-     "reachable\", \"exception\": {\"message\": \"PrinterNotOpened\"}}}}"},
-    {"/spring", "503 Service Unavailable",
+     "reachable\", \"exception\": {\"message\": \"PrinterNotOpened\"}}}}"),
+    CANNED("/spring", 503,
      "{\"status\": \"DOWN\", \"components\": {"
      "\"db\": {\"status\": \"UP\", \"details\": {\"database\": "
      "\"PostgreSQL\", \"validationQuery\": \"isValid()\"}},"
@@ -79,9 +72,9 @@ static const canned_t answers[] = {
      "\"Unable to connect to localhost:6379\"}},"
      "\"group\": {\"status\": \"OUT_OF_SERVICE\", \"components\": {"
      "\"a\": {\"status\": \"UP\"}, \"b\": {\"status\": "
-     "\"OUT_OF_SERVICE\"}}}}}"},
-    {"/spring/unknown", "200 OK", "{\"status\": \"UNKNOWN\"}"},
-    {"/avalanche", "503 Service Unavailable",
+     "\"OUT_OF_SERVICE\"}}}}}"),
+    CANNED("/spring/unknown", 200, "{\"status\": \"UNKNOWN\"}"),
+    CANNED("/avalanche", 503,
      "{\"checks\": {"
      "\"network\": {\"message\": {\"connectedPeers\": 0}, \"error\": "
      "{\"message\": \"not connected to enough stake\"}, \"timestamp\": "
@@ -89,176 +82,30 @@ static const canned_t answers[] = {
      "3, \"timeOfFirstFailure\": \"2026-11-21T19:59:00Z\"},"
      "\"bootstrapped\": {\"message\": {\"chains\": 3}, \"timestamp\": "
      "\"2026-11-21T20:00:00Z\", \"duration\": 1000, \"contiguousFailures\": "
-     "0, \"timeOfFirstFailure\": null}}, \"healthy\": false}"},
-    {"/mosparo", "500 Internal Server Error",
+     "0, \"timeOfFirstFailure\": null}}, \"healthy\": false}"),
+    CANNED("/mosparo", 500,
      "{\"service\": \"mosparo\", \"healthy\": false, \"databaseStatus\": "
      "\"connection-failed\", \"error\": \"db: SQLSTATE[HY000] [2002] "
-     "Connection refused\", \"statusCode\": 500}"},
-    {"/mosparo/ok", "200 OK",
+     "Connection refused\", \"statusCode\": 500}"),
+    CANNED("/mosparo/ok", 200,
      "{\"service\": \"mosparo\", \"healthy\": true, \"databaseStatus\": "
-     "\"connected\", \"error\": null, \"statusCode\": 200}"},
-    {"/many", "503 Service Unavailable",
+     "\"connected\", \"error\": null, \"statusCode\": 200}"),
+    CANNED("/many", 503,
      "{\"status\": \"fail\", \"checks\": {\"c1\": [{\"status\": \"fail\"}], "
      "\"c2\": [{\"status\": \"fail\"}], \"c3\": [{\"status\": \"fail\"}], "
      "\"c4\": [{\"status\": \"fail\"}], \"c5\": [{\"status\": \"fail\"}], "
      "\"c6\": [{\"status\": \"fail\"}], \"c7\": [{\"status\": \"fail\"}], "
-     "\"odd\": [{\"status\": \"maybe\"}, {\"output\": \"x\"}]}}"},
-    {"/plain/ok", "200 OK", "OK"},
-    {"/plain/500", "500 Internal Server Error", "<html>oops</html>"},
-    {"/json/other", "200 OK", "{\"status\": \"great\", \"healthy\": 1}"},
-    {"/json/other503", "503 Service Unavailable", "{\"status\": \"great\"}"},
-    {"/json/truncated", "200 OK", "{\"status\": \"pass\""},
-    {NULL, NULL, NULL},
+     "\"odd\": [{\"status\": \"maybe\"}, {\"output\": \"x\"}]}}"),
+    CANNED("/plain/ok", 200, "OK"),
+    CANNED("/plain/500", 500, "<html>oops</html>"),
+    CANNED("/json/other", 200, "{\"status\": \"great\", \"healthy\": 1}"),
+    CANNED("/json/other503", 503, "{\"status\": \"great\"}"),
+    CANNED("/json/truncated", 200, "{\"status\": \"pass\""),
+    {.path = "/hang", .hang = 1},
+    {.path = NULL},
 };
 
-/* ------------------------------------------------------------------------
- * A tiny HTTP server: one thread, one connection at a time; /hang reads
- * the request and never answers.
- */
-
-typedef struct server {
-    int fd, port;
-    int wake[2]; /* a byte here stops the thread */
-    pthread_t tid;
-    int hung[64];
-    size_t nhung;
-    pthread_mutex_t mu;
-    char last[16384]; /* the last request, as received */
-} server_t;
-
-static server_t srv;
-
-static void send_all(int fd, const char *p, size_t n)
-{
-    ssize_t w;
-
-    while (n > 0) {
-        w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return; /* the client went away: fine for a test server */
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-static ssize_t read_request(int fd, char *buf, size_t cap)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    size_t len = 0;
-    ssize_t n;
-
-    for (;;) {
-        if (poll(&p, 1, 2000) <= 0)
-            return -1;
-        n = recv(fd, buf + len, cap - 1 - len, 0);
-        if (n <= 0)
-            return -1;
-        len += (size_t)n;
-        buf[len] = '\0';
-        if (strstr(buf, "\r\n\r\n") || len == cap - 1)
-            return (ssize_t)len;
-    }
-}
-
-/* Answers the request in buf on fd. Returns 0 when it keeps fd open. */
-static int handle(int fd, const char *buf)
-{
-    char path[256] = "", head[256];
-    const canned_t *c;
-    int n;
-
-    if (sscanf(buf, "%*s %255s", path) != 1)
-        return 1;
-    if (strcmp(path, "/hang") == 0 &&
-        srv.nhung < sizeof(srv.hung) / sizeof(srv.hung[0])) {
-        srv.hung[srv.nhung++] = fd;
-        return 0;
-    }
-    for (c = answers; c->path && strcmp(c->path, path) != 0; c++)
-        ;
-    if (!c->path) {
-        send_all(fd,
-                 "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
-                 45);
-        return 1;
-    }
-    n = snprintf(head, sizeof(head),
-                 "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
-                 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                 c->status, strlen(c->body));
-    send_all(fd, head, (size_t)n);
-    send_all(fd, c->body, strlen(c->body));
-    return 1;
-}
-
-static void *serve(void *arg)
-{
-    static char buf[16384];
-    struct pollfd p[2];
-    ssize_t n;
-    int c;
-    (void)arg;
-
-    for (;;) {
-        p[0] = (struct pollfd){.fd = srv.fd, .events = POLLIN};
-        p[1] = (struct pollfd){.fd = srv.wake[0], .events = POLLIN};
-        if (poll(p, 2, -1) < 0 && errno != EINTR)
-            break;
-        if (p[1].revents)
-            break;
-        if (!p[0].revents)
-            continue;
-        if ((c = accept4(srv.fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
-            continue;
-        n = read_request(c, buf, sizeof(buf));
-        if (n < 0) {
-            close(c);
-            continue;
-        }
-        pthread_mutex_lock(&srv.mu);
-        memcpy(srv.last, buf, (size_t)n + 1);
-        pthread_mutex_unlock(&srv.mu);
-        if (handle(c, buf))
-            close(c);
-    }
-    return NULL;
-}
-
-static int server_start(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof(a);
-
-    memset(&srv, 0, sizeof(srv));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    srv.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (srv.fd < 0 || bind(srv.fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-        listen(srv.fd, 16) != 0 ||
-        getsockname(srv.fd, (struct sockaddr *)&a, &len) != 0)
-        return -1;
-    srv.port = ntohs(a.sin_port);
-    if (pipe2(srv.wake, O_CLOEXEC) != 0 ||
-        pthread_mutex_init(&srv.mu, NULL) != 0 ||
-        pthread_create(&srv.tid, NULL, serve, NULL) != 0)
-        return -1;
-    return 0;
-}
-
-static int server_stop(void)
-{
-    size_t i;
-
-    if (write(srv.wake[1], "x", 1) != 1)
-        return -1;
-    pthread_join(srv.tid, NULL);
-    for (i = 0; i < srv.nhung; i++)
-        close(srv.hung[i]);
-    close(srv.fd);
-    close(srv.wake[0]);
-    close(srv.wake[1]);
-    pthread_mutex_destroy(&srv.mu);
-    return 0;
-}
+static peer_t *peer;
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -343,10 +190,10 @@ static void test_ietf(void **state)
     char last[16384];
     (void)state;
 
-    r = run_path(srv.port, "/ietf/pass", NULL);
+    r = run_path(peer_port(peer), "/ietf/pass", NULL);
     assert_int_equal(r->status, VITALS_HEALTHY);
     assert_null(r->error);
-    check_description(r, srv.port, "/ietf/pass", 200,
+    check_description(r, peer_port(peer), "/ietf/pass", 200,
                       ", status \"pass\" (not healthy: cache)");
     assert_int_equal(r->nchildren, 2);
     check_child(r, 0, "db1", VITALS_HEALTHY, "fine", NULL,
@@ -358,18 +205,16 @@ static void test_ietf(void **state)
     vresult_unref(r);
 
     /* It asked for a health document. */
-    pthread_mutex_lock(&srv.mu);
-    memcpy(last, srv.last, sizeof(last));
-    pthread_mutex_unlock(&srv.mu);
+    peer_last(peer, last, sizeof(last));
     assert_non_null(strstr(last, "\r\nAccept: application/health+json, "
                                  "application/json;q=0.9, */*;q=0.1\r\n"));
 
-    r = run_path(srv.port, "/ietf/fail", NULL);
+    r = run_path(peer_port(peer), "/ietf/fail", NULL);
     assert_int_equal(r->status, VITALS_UNHEALTHY);
-    check_error(r, srv.port, "/ietf/fail",
+    check_error(r, peer_port(peer), "/ietf/fail",
                 " answered 503, status \"fail\": database down (not healthy: "
                 "db, db#3)");
-    check_description(r, srv.port, "/ietf/fail", 503,
+    check_description(r, peer_port(peer), "/ietf/fail", 503,
                       ", status \"fail\": database down (not healthy: db, "
                       "db#3)");
     assert_int_equal(r->nchildren, 3);
@@ -379,10 +224,10 @@ static void test_ietf(void **state)
     check_child(r, 2, "db#3", VITALS_UNHEALTHY, NULL, "status fail", "{}");
     vresult_unref(r);
 
-    r = run_path(srv.port, "/ietf/warn", NULL);
+    r = run_path(peer_port(peer), "/ietf/warn", NULL);
     assert_int_equal(r->status, VITALS_DEGRADED);
     assert_null(r->error);
-    check_description(r, srv.port, "/ietf/warn", 200, ", status \"WARN\"");
+    check_description(r, peer_port(peer), "/ietf/warn", 200, ", status \"WARN\"");
     vresult_unref(r);
 }
 
@@ -392,14 +237,14 @@ static void test_words(void **state)
     vitals_result_t *r;
     (void)state;
 
-    r = run_path(srv.port, "/words/ok", NULL);
+    r = run_path(peer_port(peer), "/words/ok", NULL);
     assert_int_equal(r->status, VITALS_HEALTHY);
-    check_description(r, srv.port, "/words/ok", 200, ", status \"Ok\"");
+    check_description(r, peer_port(peer), "/words/ok", 200, ", status \"Ok\"");
     vresult_unref(r);
 
-    r = run_path(srv.port, "/words/error", NULL);
+    r = run_path(peer_port(peer), "/words/error", NULL);
     assert_int_equal(r->status, VITALS_UNHEALTHY);
-    check_error(r, srv.port, "/words/error",
+    check_error(r, peer_port(peer), "/words/error",
                 " answered 200, status \"error\"");
     vresult_unref(r);
 }
@@ -410,9 +255,9 @@ static void test_health_report(void **state)
     vitals_result_t *r;
     (void)state;
 
-    r = run_path(srv.port, "/report", NULL);
+    r = run_path(peer_port(peer), "/report", NULL);
     assert_int_equal(r->status, VITALS_UNHEALTHY);
-    check_error(r, srv.port, "/report",
+    check_error(r, peer_port(peer), "/report",
                 " answered 200, status \"Unhealthy\" (not healthy: "
                 "diskstorage, printer)");
     assert_int_equal(r->nchildren, 3);
@@ -437,9 +282,9 @@ static void test_spring_boot(void **state)
     vitals_result_t *r;
     (void)state;
 
-    r = run_path(srv.port, "/spring", NULL);
+    r = run_path(peer_port(peer), "/spring", NULL);
     assert_int_equal(r->status, VITALS_UNHEALTHY);
-    check_error(r, srv.port, "/spring",
+    check_error(r, peer_port(peer), "/spring",
                 " answered 503, status \"DOWN\" (not healthy: redis, group)");
     assert_int_equal(r->nchildren, 3);
     check_child(r, 0, "db", VITALS_HEALTHY, NULL, NULL,
@@ -458,9 +303,9 @@ static void test_spring_boot(void **state)
                 "{}");
     vresult_unref(r);
 
-    r = run_path(srv.port, "/spring/unknown", NULL);
+    r = run_path(peer_port(peer), "/spring/unknown", NULL);
     assert_int_equal(r->status, VITALS_DEGRADED);
-    check_description(r, srv.port, "/spring/unknown", 200,
+    check_description(r, peer_port(peer), "/spring/unknown", 200,
                       ", status \"UNKNOWN\"");
     vresult_unref(r);
 }
@@ -470,9 +315,9 @@ static void test_avalanche_and_mosparo(void **state)
     vitals_result_t *r;
     (void)state;
 
-    r = run_path(srv.port, "/avalanche", NULL);
+    r = run_path(peer_port(peer), "/avalanche", NULL);
     assert_int_equal(r->status, VITALS_UNHEALTHY);
-    check_error(r, srv.port, "/avalanche",
+    check_error(r, peer_port(peer), "/avalanche",
                 " answered 503, healthy: false (not healthy: network)");
     assert_int_equal(r->nchildren, 2);
     check_child(r, 0, "network", VITALS_UNHEALTHY, NULL,
@@ -481,17 +326,17 @@ static void test_avalanche_and_mosparo(void **state)
                 "{\"chains\":3}");
     vresult_unref(r);
 
-    r = run_path(srv.port, "/mosparo", NULL);
+    r = run_path(peer_port(peer), "/mosparo", NULL);
     assert_int_equal(r->status, VITALS_UNHEALTHY);
-    check_error(r, srv.port, "/mosparo",
+    check_error(r, peer_port(peer), "/mosparo",
                 " answered 500, healthy: false: db: SQLSTATE[HY000] [2002] "
                 "Connection refused");
     assert_int_equal(r->nchildren, 0);
     vresult_unref(r);
 
-    r = run_path(srv.port, "/mosparo/ok", NULL);
+    r = run_path(peer_port(peer), "/mosparo/ok", NULL);
     assert_int_equal(r->status, VITALS_HEALTHY);
-    check_description(r, srv.port, "/mosparo/ok", 200, ", healthy: true");
+    check_description(r, peer_port(peer), "/mosparo/ok", 200, ", healthy: true");
     vresult_unref(r);
 }
 
@@ -502,8 +347,8 @@ static void test_many_children(void **state)
     vitals_result_t *r;
     (void)state;
 
-    r = run_path(srv.port, "/many", NULL);
-    check_error(r, srv.port, "/many",
+    r = run_path(peer_port(peer), "/many", NULL);
+    check_error(r, peer_port(peer), "/many",
                 " answered 503, status \"fail\" (not healthy: c1, c2, c3, c4, "
                 "c5 and 4 more)");
     assert_int_equal(r->nchildren, 9);
@@ -519,34 +364,34 @@ static void test_other_bodies(void **state)
     vitals_result_t *r;
     (void)state;
 
-    r = run_path(srv.port, "/plain/ok", NULL);
+    r = run_path(peer_port(peer), "/plain/ok", NULL);
     assert_int_equal(r->status, VITALS_HEALTHY);
-    check_description(r, srv.port, "/plain/ok", 200, "");
+    check_description(r, peer_port(peer), "/plain/ok", 200, "");
     vresult_unref(r);
 
-    r = run_path(srv.port, "/plain/500", NULL);
+    r = run_path(peer_port(peer), "/plain/500", NULL);
     assert_int_equal(r->status, VITALS_UNHEALTHY);
-    check_error(r, srv.port, "/plain/500", " answered 500, expected 200-399");
-    check_description(r, srv.port, "/plain/500", 500, "");
+    check_error(r, peer_port(peer), "/plain/500", " answered 500, expected 200-399");
+    check_description(r, peer_port(peer), "/plain/500", 500, "");
     vresult_unref(r);
 
-    r = run_path(srv.port, "/json/other", NULL);
+    r = run_path(peer_port(peer), "/json/other", NULL);
     assert_int_equal(r->status, VITALS_HEALTHY);
     assert_int_equal(r->nchildren, 0);
     vresult_unref(r);
 
-    r = run_path(srv.port, "/json/other503", NULL);
-    check_error(r, srv.port, "/json/other503",
+    r = run_path(peer_port(peer), "/json/other503", NULL);
+    check_error(r, peer_port(peer), "/json/other503",
                 " answered 503, expected 200-399");
     vresult_unref(r);
 
-    r = run_path(srv.port, "/json/truncated", NULL);
+    r = run_path(peer_port(peer), "/json/truncated", NULL);
     assert_int_equal(r->status, VITALS_HEALTHY);
-    check_description(r, srv.port, "/json/truncated", 200, "");
+    check_description(r, peer_port(peer), "/json/truncated", 200, "");
     vresult_unref(r);
 
-    r = run_path(srv.port, "/nowhere", NULL);
-    check_error(r, srv.port, "/nowhere", " answered 404, expected 200-399");
+    r = run_path(peer_port(peer), "/nowhere", NULL);
+    check_error(r, peer_port(peer), "/nowhere", " answered 404, expected 200-399");
     vresult_unref(r);
 }
 
@@ -559,7 +404,7 @@ static void test_timeout(void **state)
     (void)state;
 
     snprintf(want, sizeof(want), "{\"url\": \"http://127.0.0.1:%d/hang\"}",
-             srv.port);
+             peer_port(peer));
     start = now_ms();
     r = run_check(&vcheck_remote, want, 300);
     took = now_ms() - start;
@@ -572,7 +417,7 @@ static void test_timeout(void **state)
                      1);
     assert_true(budget >= 250 && budget <= 300);
     snprintf(want, sizeof(want),
-             "GET http://127.0.0.1:%d/hang: timed out after %d ms", srv.port,
+             "GET http://127.0.0.1:%d/hang: timed out after %d ms", peer_port(peer),
              budget);
     assert_string_equal(r->error, want);
     assert_string_equal(r->data_json, "{}");
@@ -592,15 +437,13 @@ static void test_headers(void **state)
              "{\"url\": \"http://svc:hunter2@127.0.0.1:%d/ietf/fail\", "
              "\"headers\": {\"X-Api-Key\": \"k3y-s3cret\", \"Accept\": "
              "\"application/json\"}}",
-             srv.port);
+             peer_port(peer));
     r = run_check(&vcheck_remote, json, 3000);
-    pthread_mutex_lock(&srv.mu);
-    memcpy(last, srv.last, sizeof(last));
-    pthread_mutex_unlock(&srv.mu);
+    peer_last(peer, last, sizeof(last));
     assert_non_null(strstr(last, "\r\nX-Api-Key: k3y-s3cret\r\n"));
     assert_non_null(strstr(last, "\r\nAccept: application/json\r\n"));
     assert_null(strstr(last, "health+json"));
-    check_error(r, srv.port, "/ietf/fail",
+    check_error(r, peer_port(peer), "/ietf/fail",
                 " answered 503, status \"fail\": database down (not healthy: "
                 "db, db#3)");
     assert_null(strstr(r->description, "hunter2"));
@@ -762,12 +605,11 @@ int main(void)
     unsetenv("HTTPS_PROXY");
     unsetenv("all_proxy");
     unsetenv("ALL_PROXY");
-    if (server_start() != 0) {
+    if (!(peer = peer_start(answers))) {
         fprintf(stderr, "cannot start the test server\n");
         return 1;
     }
     rc = cmocka_run_group_tests(tests, NULL, NULL);
-    if (server_stop() != 0)
-        return 1;
+    peer_stop(peer);
     return rc;
 }
