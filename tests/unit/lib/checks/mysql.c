@@ -1,7 +1,8 @@
 /* mysql.c - unit tests for the "mysql" check type
  * (lib/checks/mysql.c) against a real MariaDB server on loopback, started
  * for this file in a temporary directory (tests/support/servers.c), and
- * against peers that refuse or never answer. */
+ * against peers that refuse or never answer; the cases every database type
+ * shares run from tests/support/dbcases.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <errno.h>
-#include <pthread.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,6 +19,7 @@
 #include "checks/check_type.h"
 #include "checktest.h"
 #include "engine/result.h"
+#include "dbcases.h"
 #include "servers.h"
 
 extern const vcheck_type_t vcheck_mysql;
@@ -40,18 +39,25 @@ static int teardown(void **state)
     return 0;
 }
 
-/* No message, anywhere, shows the password. */
-static void check_no_secret(const vitals_result_t *r)
+/* {"dsn": "mysql://vitals:<password>@127.0.0.1:<port><rest>"} */
+static void tcp_json(char *buf, size_t len, const char *password, int port,
+                     const char *rest)
 {
-    const char *texts[] = {r->error, r->description, r->data_json};
-    size_t i;
-
-    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-        if (texts[i] && (strstr(texts[i], SRV_PASSWORD) ||
-                         strstr(texts[i], SRV_PASSWORD_URI)))
-            fail_msg("the password shows in \"%s\"", texts[i]);
-    }
+    snprintf(buf, len,
+             "{\"dsn\": \"mysql://" SRV_USER ":%s@127.0.0.1:%d%s\"}",
+             password, port, rest);
 }
+
+static void at_port(char *buf, size_t len, int port, const char *password)
+{
+    tcp_json(buf, len, password, port, "");
+}
+
+static const dbtype_t mysql = {
+    .check = &vcheck_mysql,
+    .secrets = (const char *const[]){SRV_PASSWORD, SRV_PASSWORD_URI, NULL},
+    .at_port = at_port,
+};
 
 /* A healthy result: data has exactly serverVersion (MariaDB's) and
  * responseTimeMs, which the description and the observed value repeat. */
@@ -60,45 +66,15 @@ static void check_healthy(const vitals_result_t *r, const char *at)
     json_t *d = data_of(r);
     const char *version;
     char want[PATH_MAX + 256];
-    double ms;
+    double ms = db_healthy(&mysql, r, d);
 
-    assert_int_equal(r->status, VITALS_HEALTHY);
-    assert_null(r->error);
-    assert_int_equal(json_object_size(d), 2);
-    assert_true(json_is_real(json_object_get(d, "responseTimeMs")));
-    ms = json_real_value(json_object_get(d, "responseTimeMs"));
-    assert_true(ms > 0 && ms < 5000);
     version = json_string_value(json_object_get(d, "serverVersion"));
     assert_non_null(version);
     assert_non_null(strstr(version, "-MariaDB"));
     snprintf(want, sizeof(want), "SELECT 1 on mysql %s at %s in %.1f ms",
              version, at, ms);
     assert_string_equal(r->description, want);
-    assert_true(r->observed_set);
-    assert_string_equal(r->measurement, "responseTime");
-    assert_string_equal(r->unit, "ms");
-    assert_true(r->observed == ms);
-    check_no_secret(r);
     json_decref(d);
-}
-
-static void check_unhealthy(const vitals_result_t *r, const char *want)
-{
-    assert_int_equal(r->status, VITALS_UNHEALTHY);
-    assert_string_equal(r->error, want);
-    assert_null(r->description);
-    assert_string_equal(r->data_json, "{}");
-    assert_false(r->observed_set);
-    check_no_secret(r);
-}
-
-/* {"dsn": "mysql://vitals:<password>@127.0.0.1:<port><rest>"} */
-static void tcp_json(char *buf, size_t len, const char *password, int port,
-                     const char *rest)
-{
-    snprintf(buf, len,
-             "{\"dsn\": \"mysql://" SRV_USER ":%s@127.0.0.1:%d%s\"}",
-             password, port, rest);
 }
 
 /* ------------------------------------------------------------------------
@@ -150,24 +126,19 @@ static void test_healthy_socket(void **state)
 static void test_wrong_password(void **state)
 {
     char json[512], want[256];
-    vitals_result_t *r;
     (void)state;
 
-    tcp_json(json, sizeof(json), "not-the-password", db.port, "/");
+    tcp_json(json, sizeof(json), DB_WRONG_PASSWORD, db.port, "/");
     snprintf(want, sizeof(want),
              "cannot connect to mysql at 127.0.0.1:%d: Access denied for "
              "user '" SRV_USER "'@'127.0.0.1' (using password: YES)",
              db.port);
-    r = run_check(&vcheck_mysql, json, 5000);
-    check_unhealthy(r, want);
-    assert_null(strstr(r->error, "not-the-password"));
-    vresult_unref(r);
+    db_case_wrong_password(&mysql, json, want);
 }
 
 static void test_database_denied(void **state)
 {
     char json[512], want[256];
-    vitals_result_t *r;
     (void)state;
 
     tcp_json(json, sizeof(json), SRV_PASSWORD_URI, db.port, "/mysql");
@@ -175,9 +146,7 @@ static void test_database_denied(void **state)
              "cannot connect to mysql at 127.0.0.1:%d: Access denied for "
              "user '" SRV_USER "'@'127.0.0.1' to database 'mysql'",
              db.port);
-    r = run_check(&vcheck_mysql, json, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
+    db_case_unhealthy(&mysql, json, want);
 }
 
 /* ------------------------------------------------------------------------
@@ -187,27 +156,15 @@ static void test_database_denied(void **state)
 /* What a stopped server looks like: the port refuses. */
 static void test_refused(void **state)
 {
-    char json[512], want[256];
-    vitals_result_t *r;
-    int port, fd = srv_refusing_port(&port);
     (void)state;
-
-    assert_true(fd >= 0);
-    tcp_json(json, sizeof(json), SRV_PASSWORD_URI, port, "");
-    snprintf(want, sizeof(want),
-             "cannot connect to mysql at 127.0.0.1:%d: Can't connect to "
-             "server on '127.0.0.1' (111)",
-             port);
-    r = run_check(&vcheck_mysql, json, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
-    close(fd);
+    db_case_refused(&mysql, SRV_PASSWORD_URI,
+                    "cannot connect to mysql at %s: Can't connect to "
+                    "server on '127.0.0.1' (111)");
 }
 
 static void test_no_socket(void **state)
 {
     char json[PATH_MAX + 256], want[2 * PATH_MAX + 256];
-    vitals_result_t *r;
     (void)state;
 
     snprintf(json, sizeof(json),
@@ -217,61 +174,21 @@ static void test_no_socket(void **state)
              "cannot connect to mysql at %s/nope.sock: Can't connect to "
              "local server through socket '%s/nope.sock' (2)",
              db.dir, db.dir);
-    r = run_check(&vcheck_mysql, json, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
-}
-
-/* Runs the check with a 500 ms deadline (the connector's own timeouts
- * are then 1 s) and checks that it gave up at the deadline with the
- * error fmt (a %d for the port, then one for the budget). */
-static void check_times_out(const char *json, int port, const char *fmt)
-{
-    char want[512];
-    vitals_result_t *r;
-    long long start, took;
-    int budget = -1;
-    const char *ms;
-
-    start = srv_now_ms();
-    r = run_check(&vcheck_mysql, json, 500);
-    took = srv_now_ms() - start;
-
-    assert_int_equal(r->status, VITALS_UNHEALTHY);
-    assert_non_null(r->error);
-    ms = strstr(r->error, "timed out after ");
-    assert_non_null(ms);
-    assert_int_equal(sscanf(ms, "timed out after %d ms", &budget), 1);
-    assert_true(budget >= 450 && budget <= 500);
-    snprintf(want, sizeof(want), fmt, port, budget);
-    check_unhealthy(r, want);
-    assert_true(took < 500 + 300);
-    vresult_unref(r);
+    db_case_unhealthy(&mysql, json, want);
 }
 
 /* A listener that accepts and never answers: the connector waits for the
- * server's greeting. */
+ * server's greeting (with a 500 ms deadline its own timeouts are 1 s). */
 static void test_timeout_connect(void **state)
 {
-    char json[512];
-    int port, fd = srv_silent_listener(&port);
     (void)state;
-
-    assert_true(fd >= 0);
-    tcp_json(json, sizeof(json), SRV_PASSWORD_URI, port, "");
-    check_times_out(json, port,
-                    "cannot connect to mysql at 127.0.0.1:%d: timed out "
-                    "after %d ms");
-    close(fd);
+    db_case_silent_peer(&mysql, SRV_PASSWORD_URI,
+                        "cannot connect to mysql at %s: timed out after %d "
+                        "ms");
 }
 
 /* A fake server that greets, takes any login, and then never answers the
  * query. */
-typedef struct fake {
-    int lfd, port;
-    int stop[2]; /* a pipe: the test closes the write end when done */
-    pthread_t tid;
-} fake_t;
 
 /* Writes one packet: 3-byte length, sequence id, payload. */
 static int put_packet(int fd, unsigned seq, const unsigned char *p, size_t n)
@@ -302,16 +219,7 @@ static int get_packet(int fd)
     return 0;
 }
 
-/* Blocks until the test closes the write end of f->stop. */
-static void wait_stop(fake_t *f)
-{
-    char c;
-
-    while (read(f->stop[0], &c, 1) > 0)
-        ;
-}
-
-static void *fake_main(void *arg)
+static int greet(int fd)
 {
     /* Protocol 10 handshake: version, thread id, 8 bytes of scramble,
      * filler, capabilities (PROTOCOL_41, SECURE_CONNECTION, PLUGIN_AUTH,
@@ -328,36 +236,25 @@ static void *fake_main(void *arg)
         'p', 'a', 's', 's', 'w', 'o', 'r', 'd', 0};
     /* OK: no rows, no id, autocommit, no warnings. */
     static const unsigned char ok[] = {0, 0, 0, 2, 0, 0, 0};
-    fake_t *f = arg;
-    int fd = accept(f->lfd, NULL, NULL);
 
-    if (fd < 0)
-        return NULL;
-    if (put_packet(fd, 0, greeting, sizeof(greeting)) == 0 &&
-        get_packet(fd) == 0 && put_packet(fd, 2, ok, sizeof(ok)) == 0)
-        wait_stop(f); /* until the test is done */
-    close(fd);
-    return NULL;
+    return put_packet(fd, 0, greeting, sizeof(greeting)) == 0 &&
+                   get_packet(fd) == 0 && put_packet(fd, 2, ok, sizeof(ok)) == 0
+               ? 0
+               : -1;
 }
 
 static void test_timeout_query(void **state)
 {
-    char json[512];
-    fake_t f;
+    char json[512], at[64];
+    db_fake_t f;
     (void)state;
 
-    f.lfd = srv_silent_listener(&f.port);
-    assert_true(f.lfd >= 0);
-    assert_int_equal(pipe(f.stop), 0);
-    assert_int_equal(pthread_create(&f.tid, NULL, fake_main, &f), 0);
+    db_fake_start(&f, greet);
     tcp_json(json, sizeof(json), SRV_PASSWORD_URI, f.port, "");
-    check_times_out(json, f.port,
-                    "SELECT 1 on mysql at 127.0.0.1:%d timed out after %d "
-                    "ms");
-    close(f.stop[1]);
-    pthread_join(f.tid, NULL);
-    close(f.stop[0]);
-    close(f.lfd);
+    snprintf(at, sizeof(at), "127.0.0.1:%d", f.port);
+    db_times_out(&mysql, json, &db_deadline_500,
+                 "SELECT 1 on mysql at %s timed out after %d ms", at);
+    db_fake_stop(&f);
 }
 
 /* ------------------------------------------------------------------------
@@ -366,29 +263,12 @@ static void test_timeout_query(void **state)
 
 static void check_config_ok(const char *dsn)
 {
-    verrs_t *e = verrs_new();
-    vnode_t *settings;
-    char json[512];
-    void *st;
-
-    snprintf(json, sizeof(json), "{\"dsn\": \"%s\"}", dsn);
-    settings = vnode_from_json(json, e);
-    assert_non_null(settings);
-    st = vcheck_mysql.configure(settings, e);
-    if (!st)
-        fail_msg("configure %s: %s", json, verrs_join(e));
-    vcheck_mysql.free(st);
-    vnode_free(settings);
-    vitals_errors_free(e);
+    db_dsn_ok(&mysql, dsn);
 }
 
 static void check_dsn_error(const char *dsn, const char *want)
 {
-    char json[512], full[512];
-
-    snprintf(json, sizeof(json), "{\"dsn\": \"%s\"}", dsn);
-    snprintf(full, sizeof(full), "settings: 'dsn': %s", want);
-    check_config_error(&vcheck_mysql, json, full);
+    db_dsn_error(&mysql, dsn, want);
 }
 
 static void test_config_errors(void **state)

@@ -1,7 +1,8 @@
 /* postgres.c - unit tests for the "postgres" check type
  * (lib/checks/postgres.c) against a real PostgreSQL server on loopback,
  * started for this file in a temporary directory (tests/support/
- * servers.c), and against peers that refuse or never answer. */
+ * servers.c), and against peers that refuse or never answer; the cases
+ * every database type shares run from tests/support/dbcases.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +19,7 @@
 #include "checks/check_type.h"
 #include "checktest.h"
 #include "engine/result.h"
+#include "dbcases.h"
 #include "servers.h"
 
 extern const vcheck_type_t vcheck_postgres;
@@ -42,18 +39,20 @@ static int teardown(void **state)
     return 0;
 }
 
-/* No message, anywhere, shows the password. */
-static void check_no_secret(const vitals_result_t *r)
+/* A URI for 127.0.0.1:port, database postgres. */
+static void at_port(char *buf, size_t len, int port, const char *password)
 {
-    const char *texts[] = {r->error, r->description, r->data_json};
-    size_t i;
-
-    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-        if (texts[i] && (strstr(texts[i], SRV_PASSWORD) ||
-                         strstr(texts[i], SRV_PASSWORD_URI)))
-            fail_msg("the password shows in \"%s\"", texts[i]);
-    }
+    snprintf(buf, len,
+             "{\"dsn\": \"postgresql://" SRV_USER
+             ":%s@127.0.0.1:%d/postgres\"}",
+             password, port);
 }
+
+static const dbtype_t postgres = {
+    .check = &vcheck_postgres,
+    .secrets = (const char *const[]){SRV_PASSWORD, SRV_PASSWORD_URI, NULL},
+    .at_port = at_port,
+};
 
 /* A healthy result: data has exactly serverVersion (the server's major
  * and minor) and responseTimeMs, which the description and the observed
@@ -63,14 +62,8 @@ static void check_healthy(const vitals_result_t *r, const char *at)
     json_t *d = data_of(r);
     const char *version;
     char want[512], major[80];
-    double ms;
+    double ms = db_healthy(&postgres, r, d);
 
-    assert_int_equal(r->status, VITALS_HEALTHY);
-    assert_null(r->error);
-    assert_int_equal(json_object_size(d), 2);
-    assert_true(json_is_real(json_object_get(d, "responseTimeMs")));
-    ms = json_real_value(json_object_get(d, "responseTimeMs"));
-    assert_true(ms > 0 && ms < 5000);
     version = json_string_value(json_object_get(d, "serverVersion"));
     assert_non_null(version);
     snprintf(major, sizeof(major), "%s.", pg.version);
@@ -79,22 +72,7 @@ static void check_healthy(const vitals_result_t *r, const char *at)
     snprintf(want, sizeof(want), "SELECT 1 on postgres %s at %s in %.1f ms",
              version, at, ms);
     assert_string_equal(r->description, want);
-    assert_true(r->observed_set);
-    assert_string_equal(r->measurement, "responseTime");
-    assert_string_equal(r->unit, "ms");
-    assert_true(r->observed == ms);
-    check_no_secret(r);
     json_decref(d);
-}
-
-static void check_unhealthy(const vitals_result_t *r, const char *want)
-{
-    assert_int_equal(r->status, VITALS_UNHEALTHY);
-    assert_string_equal(r->error, want);
-    assert_null(r->description);
-    assert_string_equal(r->data_json, "{}");
-    assert_false(r->observed_set);
-    check_no_secret(r);
 }
 
 /* ------------------------------------------------------------------------
@@ -107,9 +85,7 @@ static void test_healthy_uri(void **state)
     vitals_result_t *r;
     (void)state;
 
-    snprintf(json, sizeof(json),
-             "{\"dsn\": \"postgresql://" SRV_USER ":%s@127.0.0.1:%d/postgres\"}",
-             SRV_PASSWORD_URI, pg.port);
+    at_port(json, sizeof(json), pg.port, SRV_PASSWORD_URI);
     snprintf(at, sizeof(at), "127.0.0.1:%d", pg.port);
     r = run_check(&vcheck_postgres, json, 5000);
     check_healthy(r, at);
@@ -152,27 +128,19 @@ static void test_healthy_socket(void **state)
 static void test_wrong_password(void **state)
 {
     char json[512], want[256];
-    vitals_result_t *r;
     (void)state;
 
-    snprintf(json, sizeof(json),
-             "{\"dsn\": \"postgresql://" SRV_USER
-             ":not-the-password@127.0.0.1:%d/postgres\"}",
-             pg.port);
+    at_port(json, sizeof(json), pg.port, DB_WRONG_PASSWORD);
     snprintf(want, sizeof(want),
              "cannot connect to postgres at 127.0.0.1:%d: FATAL:  password "
              "authentication failed for user \"" SRV_USER "\"",
              pg.port);
-    r = run_check(&vcheck_postgres, json, 5000);
-    check_unhealthy(r, want);
-    assert_null(strstr(r->error, "not-the-password"));
-    vresult_unref(r);
+    db_case_wrong_password(&postgres, json, want);
 }
 
 static void test_no_database(void **state)
 {
     char json[512], want[256];
-    vitals_result_t *r;
     (void)state;
 
     snprintf(json, sizeof(json),
@@ -182,16 +150,13 @@ static void test_no_database(void **state)
              "cannot connect to postgres at 127.0.0.1:%d: FATAL:  database "
              "\"nope\" does not exist",
              pg.port);
-    r = run_check(&vcheck_postgres, json, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
+    db_case_unhealthy(&postgres, json, want);
 }
 
 /* A value libpq checks only when connecting. */
 static void test_bad_option_value(void **state)
 {
     char json[512], want[256];
-    vitals_result_t *r;
     (void)state;
 
     snprintf(json, sizeof(json),
@@ -201,9 +166,7 @@ static void test_bad_option_value(void **state)
              "cannot connect to postgres at 127.0.0.1:%d: invalid sslmode "
              "value: \"bogus\"",
              pg.port);
-    r = run_check(&vcheck_postgres, json, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
+    db_case_unhealthy(&postgres, json, want);
 }
 
 /* A password with an unencoded '/' ends libpq's user info early: "se"
@@ -220,9 +183,10 @@ static void test_unencoded_password(void **state)
              ":se/cret@127.0.0.1:%d/postgres\"}",
              pg.port);
     r = run_check(&vcheck_postgres, json, 5000);
-    check_unhealthy(r, "cannot connect to postgres at " SRV_USER
-                       ":***: invalid integer value \"***\" for connection "
-                       "option \"port\"");
+    db_unhealthy(&postgres, r,
+                 "cannot connect to postgres at " SRV_USER
+                 ":***: invalid integer value \"***\" for connection "
+                 "option \"port\"");
     assert_null(strstr(r->error, "se"));
     vresult_unref(r);
 }
@@ -234,78 +198,23 @@ static void test_unencoded_password(void **state)
 /* What a stopped server looks like: the port refuses. */
 static void test_refused(void **state)
 {
-    char json[256], want[256];
-    vitals_result_t *r;
-    int port, fd = srv_refusing_port(&port);
     (void)state;
-
-    assert_true(fd >= 0);
-    snprintf(json, sizeof(json),
-             "{\"dsn\": \"postgresql://" SRV_USER ":%s@127.0.0.1:%d/postgres\"}",
-             SRV_PASSWORD_URI, port);
-    snprintf(want, sizeof(want),
-             "cannot connect to postgres at 127.0.0.1:%d: Connection refused",
-             port);
-    r = run_check(&vcheck_postgres, json, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
-    close(fd);
-}
-
-/* Runs the check with a 500 ms deadline and checks that it gave up at
- * the deadline with the error want_fmt (a %d for the port, then "%d ms"
- * for the budget). */
-static void check_times_out(const char *json, int port, const char *fmt)
-{
-    char want[512];
-    vitals_result_t *r;
-    long long start, took;
-    int budget = -1;
-    const char *ms;
-
-    start = srv_now_ms();
-    r = run_check(&vcheck_postgres, json, 500);
-    took = srv_now_ms() - start;
-
-    assert_int_equal(r->status, VITALS_UNHEALTHY);
-    assert_non_null(r->error);
-    /* The budget is what was left when the run began: 500 ms or a hair
-     * less. */
-    ms = strstr(r->error, "timed out after ");
-    assert_non_null(ms);
-    assert_int_equal(sscanf(ms, "timed out after %d ms", &budget), 1);
-    assert_true(budget >= 450 && budget <= 500);
-    snprintf(want, sizeof(want), fmt, port, budget);
-    check_unhealthy(r, want);
-    assert_true(took < 500 + 300);
-    vresult_unref(r);
+    db_case_refused(&postgres, SRV_PASSWORD_URI,
+                    "cannot connect to postgres at %s: Connection refused");
 }
 
 /* A listener that accepts and never answers: libpq waits for the reply
  * to its SSL request. */
 static void test_timeout_connect(void **state)
 {
-    char json[256];
-    int port, fd = srv_silent_listener(&port);
     (void)state;
-
-    assert_true(fd >= 0);
-    snprintf(json, sizeof(json),
-             "{\"dsn\": \"postgresql://" SRV_USER ":%s@127.0.0.1:%d/postgres\"}",
-             SRV_PASSWORD_URI, port);
-    check_times_out(json, port,
-                    "cannot connect to postgres at 127.0.0.1:%d: timed out "
-                    "after %d ms");
-    close(fd);
+    db_case_silent_peer(&postgres, SRV_PASSWORD_URI,
+                        "cannot connect to postgres at %s: timed out after "
+                        "%d ms");
 }
 
 /* A fake server that lets the client in (AuthenticationOk, then
  * ReadyForQuery) and then never answers its query. */
-typedef struct fake {
-    int lfd, port;
-    int stop[2]; /* a pipe: the test closes the write end when done */
-    pthread_t tid;
-} fake_t;
 
 static int read_full(int fd, void *buf, size_t len)
 {
@@ -321,62 +230,42 @@ static int read_full(int fd, void *buf, size_t len)
     return 0;
 }
 
-/* Blocks until the test closes the write end of f->stop. */
-static void wait_stop(fake_t *f)
-{
-    char c;
-
-    while (read(f->stop[0], &c, 1) > 0)
-        ;
-}
-
-static void *fake_main(void *arg)
+static int greet(int fd)
 {
     /* 'R' AuthenticationOk, 'Z' ReadyForQuery (idle). */
     static const char hello[] = {'R', 0, 0, 0, 8, 0, 0, 0, 0,
                                  'Z', 0, 0, 0, 5, 'I'};
-    fake_t *f = arg;
     unsigned char len[4];
     char buf[1024];
     uint32_t n;
-    int fd = accept(f->lfd, NULL, NULL);
 
-    if (fd < 0)
-        return NULL;
     /* The startup packet: a length (itself included), then the rest. */
-    if (read_full(fd, len, 4) == 0) {
-        n = (uint32_t)len[0] << 24 | (uint32_t)len[1] << 16 |
-            (uint32_t)len[2] << 8 | len[3];
-        if (n >= 8 && n - 4 <= sizeof(buf) && read_full(fd, buf, n - 4) == 0 &&
-            write(fd, hello, sizeof(hello)) == (ssize_t)sizeof(hello))
-            wait_stop(f); /* until the test is done */
-    }
-    close(fd);
-    return NULL;
+    if (read_full(fd, len, 4) != 0)
+        return -1;
+    n = (uint32_t)len[0] << 24 | (uint32_t)len[1] << 16 |
+        (uint32_t)len[2] << 8 | len[3];
+    return n >= 8 && n - 4 <= sizeof(buf) && read_full(fd, buf, n - 4) == 0 &&
+                   write(fd, hello, sizeof(hello)) == (ssize_t)sizeof(hello)
+               ? 0
+               : -1;
 }
 
 static void test_timeout_query(void **state)
 {
-    char json[256];
-    fake_t f;
+    char json[256], at[64];
+    db_fake_t f;
     (void)state;
 
-    f.lfd = srv_silent_listener(&f.port);
-    assert_true(f.lfd >= 0);
-    assert_int_equal(pipe(f.stop), 0);
-    assert_int_equal(pthread_create(&f.tid, NULL, fake_main, &f), 0);
+    db_fake_start(&f, greet);
     /* No SSL nor GSS request: the first packet is the startup packet. */
     snprintf(json, sizeof(json),
              "{\"dsn\": \"host=127.0.0.1 port=%d user=" SRV_USER
              " sslmode=disable gssencmode=disable\"}",
              f.port);
-    check_times_out(json, f.port,
-                    "SELECT 1 on postgres at 127.0.0.1:%d timed out after "
-                    "%d ms");
-    close(f.stop[1]);
-    pthread_join(f.tid, NULL);
-    close(f.stop[0]);
-    close(f.lfd);
+    snprintf(at, sizeof(at), "127.0.0.1:%d", f.port);
+    db_times_out(&postgres, json, &db_deadline_500,
+                 "SELECT 1 on postgres at %s timed out after %d ms", at);
+    db_fake_stop(&f);
 }
 
 /* ------------------------------------------------------------------------
@@ -385,11 +274,7 @@ static void test_timeout_query(void **state)
 
 static void check_dsn_error(const char *dsn, const char *want)
 {
-    char json[512], full[512];
-
-    snprintf(json, sizeof(json), "{\"dsn\": \"%s\"}", dsn);
-    snprintf(full, sizeof(full), "settings: 'dsn': %s", want);
-    check_config_error(&vcheck_postgres, json, full);
+    db_dsn_error(&postgres, dsn, want);
 }
 
 static void test_config_errors(void **state)

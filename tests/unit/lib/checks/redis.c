@@ -2,7 +2,8 @@
  * (lib/checks/redis.c) against real Redis servers on loopback (one with a
  * password, one without), started for this file in temporary directories
  * (tests/support/servers.c), and against peers that refuse or never
- * answer. */
+ * answer; the cases every database type shares run from
+ * tests/support/dbcases.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 #include "checks/check_type.h"
 #include "checktest.h"
 #include "engine/result.h"
+#include "dbcases.h"
 #include "servers.h"
 
 extern const vcheck_type_t vcheck_redis;
@@ -47,17 +49,22 @@ static int teardown(void **state)
     return 0;
 }
 
-/* No message, anywhere, shows the password. */
-static void check_no_secret(const vitals_result_t *r)
+/* Settings for 127.0.0.1:port, with password when not NULL. */
+static void at_port(char *buf, size_t len, int port, const char *password)
 {
-    const char *texts[] = {r->error, r->description, r->data_json};
-    size_t i;
-
-    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-        if (texts[i] && strstr(texts[i], SRV_PASSWORD))
-            fail_msg("the password shows in \"%s\"", texts[i]);
-    }
+    if (password)
+        snprintf(buf, len,
+                 "{\"address\": \"127.0.0.1:%d\", \"password\": \"%s\"}",
+                 port, password);
+    else
+        snprintf(buf, len, "{\"address\": \"127.0.0.1:%d\"}", port);
 }
+
+static const dbtype_t redis = {
+    .check = &vcheck_redis,
+    .secrets = (const char *const[]){SRV_PASSWORD, NULL},
+    .at_port = at_port,
+};
 
 /* A healthy result: data has exactly role and responseTimeMs, which the
  * description and the observed value repeat. */
@@ -66,34 +73,13 @@ static void check_healthy(const vitals_result_t *r, const char *at,
 {
     json_t *d = data_of(r);
     char want[PATH_MAX + 128];
-    double ms;
+    double ms = db_healthy(&redis, r, d);
 
-    assert_int_equal(r->status, VITALS_HEALTHY);
-    assert_null(r->error);
-    assert_int_equal(json_object_size(d), 2);
     assert_string_equal(json_string_value(json_object_get(d, "role")), role);
-    assert_true(json_is_real(json_object_get(d, "responseTimeMs")));
-    ms = json_real_value(json_object_get(d, "responseTimeMs"));
-    assert_true(ms > 0 && ms < 5000);
     snprintf(want, sizeof(want), "PONG from redis at %s (%s) in %.1f ms", at,
              role, ms);
     assert_string_equal(r->description, want);
-    assert_true(r->observed_set);
-    assert_string_equal(r->measurement, "responseTime");
-    assert_string_equal(r->unit, "ms");
-    assert_true(r->observed == ms);
-    check_no_secret(r);
     json_decref(d);
-}
-
-static void check_unhealthy(const vitals_result_t *r, const char *want)
-{
-    assert_int_equal(r->status, VITALS_UNHEALTHY);
-    assert_string_equal(r->error, want);
-    assert_null(r->description);
-    assert_string_equal(r->data_json, "{}");
-    assert_false(r->observed_set);
-    check_no_secret(r);
 }
 
 /* Runs the check on 127.0.0.1:port, with password when not NULL. */
@@ -102,13 +88,7 @@ static vitals_result_t *run_on(int port, const char *password,
 {
     char json[256];
 
-    if (password)
-        snprintf(json, sizeof(json),
-                 "{\"address\": \"127.0.0.1:%d\", \"password\": \"%s\"}",
-                 port, password);
-    else
-        snprintf(json, sizeof(json), "{\"address\": \"127.0.0.1:%d\"}",
-                 port);
+    at_port(json, sizeof(json), port, password);
     return run_check(&vcheck_redis, json, timeout_ms);
 }
 
@@ -221,41 +201,35 @@ static void test_info_denied(void **state)
 
 static void test_wrong_password(void **state)
 {
-    char want[256];
-    vitals_result_t *r;
+    char json[256], want[256];
     (void)state;
 
     snprintf(want, sizeof(want),
              "AUTH on redis at 127.0.0.1:%d failed: WRONGPASS invalid "
              "username-password pair or user is disabled.",
              auth_srv.port);
-    r = run_on(auth_srv.port, "not-the-password", 5000);
-    check_unhealthy(r, want);
-    assert_null(strstr(r->error, "not-the-password"));
-    vresult_unref(r);
+    at_port(json, sizeof(json), auth_srv.port, DB_WRONG_PASSWORD);
+    db_case_wrong_password(&redis, json, want);
 }
 
 static void test_password_missing(void **state)
 {
-    char want[256];
-    vitals_result_t *r;
+    char json[256], want[256];
     (void)state;
 
     snprintf(want, sizeof(want),
              "PING on redis at 127.0.0.1:%d failed: NOAUTH Authentication "
              "required.",
              auth_srv.port);
-    r = run_on(auth_srv.port, NULL, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
+    at_port(json, sizeof(json), auth_srv.port, NULL);
+    db_case_unhealthy(&redis, json, want);
 }
 
 /* A password for a server that has none is a configuration mistake worth
  * reporting, not ignoring. */
 static void test_password_not_needed(void **state)
 {
-    char want[256];
-    vitals_result_t *r;
+    char json[256], want[256];
     (void)state;
 
     snprintf(want, sizeof(want),
@@ -263,9 +237,8 @@ static void test_password_not_needed(void **state)
              "called without any password configured for the default user. "
              "Are you sure your configuration is correct?",
              open_srv.port);
-    r = run_on(open_srv.port, SRV_PASSWORD, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
+    at_port(json, sizeof(json), open_srv.port, SRV_PASSWORD);
+    db_case_unhealthy(&redis, json, want);
 }
 
 /* ------------------------------------------------------------------------
@@ -274,8 +247,7 @@ static void test_password_not_needed(void **state)
 
 static void test_server_stopped(void **state)
 {
-    char want[256];
-    vitals_result_t *r;
+    char json[256], want[256];
     srv_t gone;
     int port;
     (void)state;
@@ -286,32 +258,20 @@ static void test_server_stopped(void **state)
     snprintf(want, sizeof(want),
              "cannot connect to redis at 127.0.0.1:%d: Connection refused",
              port);
-    r = run_on(port, NULL, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
+    at_port(json, sizeof(json), port, NULL);
+    db_case_unhealthy(&redis, json, want);
 }
 
 static void test_refused(void **state)
 {
-    char want[256];
-    vitals_result_t *r;
-    int port, fd = srv_refusing_port(&port);
     (void)state;
-
-    assert_true(fd >= 0);
-    snprintf(want, sizeof(want),
-             "cannot connect to redis at 127.0.0.1:%d: Connection refused",
-             port);
-    r = run_on(port, SRV_PASSWORD, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
-    close(fd);
+    db_case_refused(&redis, SRV_PASSWORD,
+                    "cannot connect to redis at %s: Connection refused");
 }
 
 static void test_no_socket(void **state)
 {
     char json[PATH_MAX + 64], want[2 * PATH_MAX + 64];
-    vitals_result_t *r;
     (void)state;
 
     snprintf(json, sizeof(json), "{\"address\": \"%s/nope.sock\"}",
@@ -320,46 +280,18 @@ static void test_no_socket(void **state)
              "cannot connect to redis at %s/nope.sock: No such file or "
              "directory",
              open_srv.dir);
-    r = run_check(&vcheck_redis, json, 5000);
-    check_unhealthy(r, want);
-    vresult_unref(r);
+    db_case_unhealthy(&redis, json, want);
 }
 
 /* A listener that accepts and never answers: the first command (AUTH, or
  * PING without a password) waits until the deadline, not longer. */
-static void check_times_out(const char *password, const char *step)
-{
-    char want[256];
-    vitals_result_t *r;
-    long long start, took;
-    int port, budget = -1, fd = srv_silent_listener(&port);
-    const char *ms;
-
-    assert_true(fd >= 0);
-    start = srv_now_ms();
-    r = run_on(port, password, 500);
-    took = srv_now_ms() - start;
-
-    assert_int_equal(r->status, VITALS_UNHEALTHY);
-    assert_non_null(r->error);
-    ms = strstr(r->error, "timed out after ");
-    assert_non_null(ms);
-    assert_int_equal(sscanf(ms, "timed out after %d ms", &budget), 1);
-    assert_true(budget >= 450 && budget <= 500);
-    snprintf(want, sizeof(want),
-             "%s on redis at 127.0.0.1:%d timed out after %d ms", step, port,
-             budget);
-    check_unhealthy(r, want);
-    assert_true(took < 500 + 300);
-    vresult_unref(r);
-    close(fd);
-}
-
 static void test_timeout(void **state)
 {
     (void)state;
-    check_times_out(NULL, "PING");
-    check_times_out(SRV_PASSWORD, "AUTH");
+    db_case_silent_peer(&redis, NULL,
+                        "PING on redis at %s timed out after %d ms");
+    db_case_silent_peer(&redis, SRV_PASSWORD,
+                        "AUTH on redis at %s timed out after %d ms");
 }
 
 /* ------------------------------------------------------------------------
@@ -368,17 +300,7 @@ static void test_timeout(void **state)
 
 static void check_config_ok(const char *json)
 {
-    verrs_t *e = verrs_new();
-    vnode_t *settings = vnode_from_json(json, e);
-    void *st;
-
-    assert_non_null(settings);
-    st = vcheck_redis.configure(settings, e);
-    if (!st)
-        fail_msg("configure %s: %s", json, verrs_join(e));
-    vcheck_redis.free(st);
-    vnode_free(settings);
-    vitals_errors_free(e);
+    db_config_ok(&redis, json);
 }
 
 static void test_config_errors(void **state)

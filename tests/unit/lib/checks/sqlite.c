@@ -1,6 +1,7 @@
 /* sqlite.c - unit tests for the "sqlite" check type
  * (lib/checks/sqlite.c) on databases that the tests make with the SQLite
- * C API in a temporary directory: sound, corrupt, locked, large, missing. */
+ * C API in a temporary directory: sound, corrupt, locked, large, missing;
+ * the cases every database type shares run from tests/support/dbcases.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,7 +23,7 @@
 #include "checks/check_type.h"
 #include "checktest.h"
 #include "engine/result.h"
-#include "servers.h"
+#include "dbcases.h"
 
 extern const vcheck_type_t vcheck_sqlite;
 
@@ -99,21 +101,26 @@ static void write_file(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
+/* {"path": "<path>"} */
+static void path_json(char *buf, size_t len, const char *path)
+{
+    snprintf(buf, len, "{\"path\": \"%s\"}", path);
+}
+
 static vitals_result_t *run_on(const char *path, int64_t timeout_ms)
 {
     char json[PATH_MAX + 32];
 
-    snprintf(json, sizeof(json), "{\"path\": \"%s\"}", path);
+    path_json(json, sizeof(json), path);
     return run_check(&vcheck_sqlite, json, timeout_ms);
 }
 
+/* A file, not a server: no port, no password. */
+static const dbtype_t sqlite = {.check = &vcheck_sqlite};
+
 static void check_unhealthy(const vitals_result_t *r, const char *want)
 {
-    assert_int_equal(r->status, VITALS_UNHEALTHY);
-    assert_string_equal(r->error, want);
-    assert_null(r->description);
-    assert_string_equal(r->data_json, "{}");
-    assert_false(r->observed_set);
+    db_unhealthy(&sqlite, r, want);
 }
 
 /* ------------------------------------------------------------------------
@@ -238,12 +245,16 @@ static void test_corrupt(void **state)
  * deadline. */
 static void test_locked(void **state)
 {
-    char path[PATH_MAX], want[PATH_MAX + 128];
+    static const db_deadline_t locked = {
+        .timeout_ms = 500,
+        .marker = "(for ",
+        .budget_min = 450,
+        .budget_max = 500,
+        .took_min = 400,
+        .took_max = 500 + 300,
+    };
+    char path[PATH_MAX], json[PATH_MAX + 32];
     sqlite3 *writer = NULL;
-    vitals_result_t *r;
-    long long start, took;
-    int budget = -1;
-    const char *p;
     (void)state;
 
     path_of(path, sizeof(path), "locked.db");
@@ -253,21 +264,9 @@ static void test_locked(void **state)
                      SQLITE_OK);
     exec_sql(writer, "PRAGMA journal_mode=DELETE; BEGIN EXCLUSIVE;");
 
-    start = srv_now_ms();
-    r = run_on(path, 500);
-    took = srv_now_ms() - start;
-
-    assert_non_null(r->error);
-    p = strstr(r->error, "(for ");
-    assert_non_null(p);
-    assert_int_equal(sscanf(p, "(for %d ms)", &budget), 1);
-    assert_true(budget >= 450 && budget <= 500);
-    snprintf(want, sizeof(want),
-             "quick_check of %s: database is locked (for %d ms)", path,
-             budget);
-    check_unhealthy(r, want);
-    assert_true(took >= 400 && took < 500 + 300);
-    vresult_unref(r);
+    path_json(json, sizeof(json), path);
+    db_times_out(&sqlite, json, &locked,
+                 "quick_check of %s: database is locked (for %d ms)", path);
 
     exec_sql(writer, "ROLLBACK;");
     assert_int_equal(sqlite3_close(writer), SQLITE_OK);
@@ -277,30 +276,24 @@ static void test_locked(void **state)
  * machine, here given 2 ms) is interrupted there. */
 static void test_interrupted(void **state)
 {
-    char path[PATH_MAX], want[PATH_MAX + 128];
+    static const db_deadline_t short_deadline = {
+        .timeout_ms = 2,
+        .marker = "timed out after ",
+        .budget_min = 0,
+        .budget_max = 2,
+        .took_min = -1,
+        .took_max = 2 + 300,
+    };
+    char path[PATH_MAX], json[PATH_MAX + 32];
     vitals_result_t *r;
-    long long start, took;
-    int budget = -1;
-    const char *p;
     (void)state;
 
     path_of(path, sizeof(path), "big.db");
     make_db(path, 8000, 1000);
 
-    start = srv_now_ms();
-    r = run_on(path, 2);
-    took = srv_now_ms() - start;
-
-    assert_non_null(r->error);
-    p = strstr(r->error, "timed out after ");
-    assert_non_null(p);
-    assert_int_equal(sscanf(p, "timed out after %d ms", &budget), 1);
-    assert_true(budget >= 0 && budget <= 2);
-    snprintf(want, sizeof(want), "quick_check of %s timed out after %d ms",
-             path, budget);
-    check_unhealthy(r, want);
-    assert_true(took < 2 + 300);
-    vresult_unref(r);
+    path_json(json, sizeof(json), path);
+    db_times_out(&sqlite, json, &short_deadline,
+                 "quick_check of %s timed out after %d ms", path);
 
     /* The same file, with time enough, is sound. */
     r = run_on(path, 5000);
