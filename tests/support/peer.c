@@ -223,9 +223,11 @@ static int respond(struct peer *p, conn_t *c, const char *buf)
         }
     }
     pthread_mutex_unlock(&p->mu);
-    if (found && a.hang && p->nhung < HUNG_MAX) {
-        p->hung[p->nhung++] = *c;
+    if (found && a.hang) {
         answer_free(&a);
+        if (p->nhung == HUNG_MAX)
+            return 1; /* no room: closed, which a test notices */
+        p->hung[p->nhung++] = *c;
         return 0;
     }
     if (found && a.delay_ms > 0)
