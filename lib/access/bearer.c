@@ -40,6 +40,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "util/fetch.h"
+
 /* Key files, CA files and JWKS documents: far larger than any real one. */
 #define MAX_DOCUMENT (1024 * 1024)
 /* Entries of a JWK Set looked at; an identity provider publishes a few. */
@@ -706,112 +708,41 @@ static keyset_t *load_jwks_file(const char *path, vnode_t *at, verrs_t *e)
  * Fetching a JWKS URL
  */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-/* curl_global_init is reference counted, so calling it here as well as in
- * the http check type is fine; pthread_once keeps it to one call here. */
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static int curl_ready(void)
-{
-    return pthread_once(&curl_once, curl_init) == 0 &&
-           curl_init_rc == CURLE_OK;
-}
-
-typedef struct body {
-    char *buf;
-    size_t len, cap;
-    int too_big;
-} body_t;
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-    body_t *b = arg;
-    size_t add = size * nmemb;
-
-    if (add > MAX_DOCUMENT - b->len) {
-        b->too_big = 1;
-        return 0; /* makes curl stop with CURLE_WRITE_ERROR */
-    }
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 16384;
-        char *p;
-
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        if ((p = realloc(b->buf, cap)) == NULL)
-            return 0;
-        b->buf = p;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, data, add);
-    b->len += add;
-    b->buf[b->len] = '\0';
-    return add;
-}
-
 /* Fetches and parses the JWKS URL: a new key set, or NULL with *why set
  * to a static text. Runs without the mutex. */
 static keyset_t *fetch_jwks(const char *url, const char *ca_file,
                             const char **why)
 {
-    body_t body = {NULL, 0, 0, 0};
-    CURL *h = NULL;
-    CURLcode rc = CURLE_OK;
-    long status = 0;
+    /* https only, redirects included: a key set fetched over plain HTTP
+     * could be anyone's. */
+    vfetch_req_t req = {
+        .url = url,
+        .verify = 1,
+        .ca_file = ca_file,
+        .https_only = 1,
+        .max_redirs = FETCH_MAX_REDIRS,
+        .timeout_ms = FETCH_TIMEOUT_MS,
+        .connect_timeout_ms = CONNECT_TIMEOUT_MS,
+        .body_max = MAX_DOCUMENT,
+    };
+    vfetch_resp_t resp;
+    vfetch_status_t rc;
     keyset_t *ks = NULL;
     char detail[256];
 
-    if (!curl_ready() || (h = curl_easy_init()) == NULL) {
+    rc = vfetch(&req, &resp, detail, sizeof(detail));
+    if (rc == VFETCH_INIT)
         *why = "the JWKS URL could not be fetched (libcurl failed to start)";
-        return NULL;
-    }
-    /* https only, redirects included: a key set fetched over plain HTTP
-     * could be anyone's. NOSIGNAL: we run in the server's threads. */
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_URL, url);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_MAXREDIRS, FETCH_MAX_REDIRS);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, FETCH_TIMEOUT_MS);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                              CONNECT_TIMEOUT_MS);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_USERAGENT, "vitals/" VITALS_VERSION);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-    if (rc == CURLE_OK && ca_file != NULL)
-        rc = curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
-    if (rc == CURLE_OK)
-        rc = curl_easy_perform(h);
-    if (rc == CURLE_OK)
-        rc = curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    if (body.too_big)
+    else if (resp.truncated)
         *why = "the JWKS URL answered with more than 1 MiB";
-    else if (rc != CURLE_OK)
+    else if (rc != VFETCH_OK)
         *why = "the JWKS URL could not be fetched";
-    else if (status != 200)
+    else if (resp.status != 200)
         *why = "the JWKS URL answered with an HTTP status other than 200";
-    else if ((ks = parse_jwks(body.buf ? body.buf : "", body.len, detail,
+    else if ((ks = parse_jwks(resp.body ? resp.body : "", resp.len, detail,
                               sizeof(detail))) == NULL)
         *why = "the JWKS URL answered with no usable JWK Set";
-    free(body.buf);
+    vfetch_resp_clear(&resp);
     return ks;
 }
 
@@ -891,7 +822,7 @@ static int is_https_url(const char *url)
     char *scheme = NULL, *host = NULL;
     int ok;
 
-    if (!curl_ready() || (u = curl_url()) == NULL)
+    if (vfetch_init() != CURLE_OK || (u = curl_url()) == NULL)
         return 0;
     ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
          curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "checks/check_type.h"
+#include "checks/settings.h"
 #include "checks/perfdata.h"
 
 /* Output kept from one run; the rest is read and dropped, so that a chatty
@@ -70,15 +71,6 @@ static void exec_free(void *state)
  * Configuration
  */
 
-static const char *kind_name(const vnode_t *n)
-{
-    if (n->kind == VNODE_SEQ)
-        return "a list";
-    if (n->kind == VNODE_MAP)
-        return "a map";
-    return n->null ? "null" : "a string";
-}
-
 /* command: a list of arguments. A single string is refused rather than
  * split or given to a shell: either would guess at quoting. */
 static int read_command(vnode_t *settings, exec_t *x, verrs_t *e)
@@ -110,7 +102,7 @@ static int read_command(vnode_t *settings, exec_t *x, verrs_t *e)
         const vnode_t *it = cmd->items[i];
         if (it->kind != VNODE_SCALAR || it->null || !it->str) {
             verrs_add(e, it, "'command': item %zu: expected a string, got %s",
-                      i + 1, kind_name(it));
+                      i + 1, vcheck_kind_name(it));
             bad = 1;
         } else if (i == 0 && it->str[0] == '\0') {
             verrs_add(e, it, "'command': item 1: the program is empty");
@@ -143,7 +135,7 @@ static int read_env(vnode_t *settings, exec_t *x, verrs_t *e)
         verrs_add(e, env,
                   "'env': expected a map of variable names to values, "
                   "got %s",
-                  kind_name(env));
+                  vcheck_kind_name(env));
         return -1;
     }
     x->env = calloc(env->n + 1, sizeof(*x->env));
