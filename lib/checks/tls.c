@@ -30,7 +30,11 @@
 #include <openssl/x509v3.h>
 
 #include "checks/check_type.h"
+#include "checks/settings.h"
+#include "util/addr.h"
+#include "util/connect.h"
 #include "util/resolve.h"
+#include "util/sigpipe.h"
 
 #define DAY_S 86400LL
 #define DEFAULT_DEGRADED_WITHIN_MS (14 * DAY_S * 1000)
@@ -41,7 +45,7 @@
 typedef struct tls {
     char *address; /* host:port as configured, for messages; or NULL */
     char *host;    /* without brackets; the SNI and the name verified */
-    char *port;
+    char port[8];   /* digits, 1-65535 */
     int host_is_ip; /* no SNI for an address; verify it as an IP */
     char *file;     /* a PEM certificate instead of a server; or NULL */
     char *ca_file;  /* NULL: the system's CAs */
@@ -58,7 +62,6 @@ static void tls_free(void *state)
         return;
     free(t->address);
     free(t->host);
-    free(t->port);
     free(t->file);
     free(t->ca_file);
     SSL_CTX_free(t->ctx);
@@ -89,7 +92,7 @@ static int is_ip_literal(const char *host)
 static int read_address(vnode_t *settings, tls_t *t, const char *address,
                         verrs_t *e)
 {
-    int rc = vsplit_address(address, &t->host, &t->port);
+    int port = 0, rc = vaddr_parse(address, VADDR_PEER, &t->host, &port);
 
     if (rc == 0 && !(t->address = strdup(address)))
         rc = -2;
@@ -98,34 +101,11 @@ static int read_address(vnode_t *settings, tls_t *t, const char *address,
                   "'address': expected host:port, got \"%s\"", address);
     else if (rc == -2)
         verrs_add(e, settings, "out of memory");
-    if (rc == 0)
+    if (rc == 0) {
+        snprintf(t->port, sizeof(t->port), "%d", port);
         t->host_is_ip = is_ip_literal(t->host);
+    }
     return rc == 0 ? 0 : -1;
-}
-
-static int read_ca_file(vnode_t *settings, tls_t *t, verrs_t *e)
-{
-    const char *ca = NULL;
-    int rc = vnode_str(settings, "ca_file", &ca, e);
-
-    if (rc <= 0)
-        return rc;
-    if (ca[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "ca_file"),
-                  "'ca_file': must not be empty");
-        return -1;
-    }
-    /* A CA file that is never used is a mistake worth saying. */
-    if (!t->verify) {
-        verrs_add(e, vnode_get(settings, "ca_file"),
-                  "'ca_file' goes with verify: true");
-        return -1;
-    }
-    if (!(t->ca_file = strdup(ca))) {
-        verrs_add(e, settings, "out of memory");
-        return -1;
-    }
-    return 0;
 }
 
 static int make_ctx(tls_t *t, char *why, size_t len);
@@ -151,7 +131,7 @@ static void *tls_configure(vnode_t *settings, verrs_t *e)
      * host of the check may not have. */
     t->verify = rc_file > 0 && rc_address <= 0 ? 0 : 1;
     bad |= vnode_bool(settings, "verify", &t->verify, e) < 0;
-    bad |= read_ca_file(settings, t, e) < 0;
+    bad |= vcheck_read_ca_file(settings, t->verify, &t->ca_file, e) < 0;
     bad |= vnode_duration(settings, "degraded_within", &t->degraded_within_ms,
                           e) < 0;
 
@@ -200,65 +180,6 @@ static int resolve(const tls_t *t, vitals_result_t *r, int64_t budget_ms,
  * Connecting and the handshake, on one non-blocking socket
  */
 
-enum { IO_FAILED = 0, IO_OK = 1, IO_TIMEOUT = -1 };
-
-/* Waits for events on fd until the deadline. IO_OK, IO_TIMEOUT, or
- * IO_FAILED with *err set. */
-static int wait_fd(int fd, short events, vitals_result_t *r, int *err)
-{
-    struct pollfd p = {.fd = fd, .events = events};
-    int64_t rem;
-    int n;
-
-    for (;;) {
-        rem = vitals_result_remaining_ms(r);
-        if (rem <= 0)
-            return IO_TIMEOUT;
-        n = poll(&p, 1, rem > INT_MAX ? INT_MAX : (int)rem);
-        if (n > 0)
-            return IO_OK;
-        if (n < 0 && errno != EINTR) {
-            *err = errno;
-            return IO_FAILED;
-        }
-    }
-}
-
-/* One attempt at one address: IO_OK with *fd connected, IO_TIMEOUT, or
- * IO_FAILED with *err set. */
-static int try_connect(const struct addrinfo *ai, vitals_result_t *r, int *fd,
-                       int *err)
-{
-    socklen_t slen = sizeof(*err);
-    int s, rc;
-
-    s = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-               ai->ai_protocol);
-    if (s < 0) {
-        *err = errno;
-        return IO_FAILED;
-    }
-    if (connect(s, ai->ai_addr, ai->ai_addrlen) == 0) {
-        rc = IO_OK;
-    } else if (errno == EINPROGRESS || errno == EINTR) {
-        /* An interrupted connect goes on in the background (POSIX). */
-        rc = wait_fd(s, POLLOUT, r, err);
-        if (rc == IO_OK &&
-            getsockopt(s, SOL_SOCKET, SO_ERROR, err, &slen) != 0)
-            *err = errno;
-        if (rc == IO_OK && *err != 0)
-            rc = IO_FAILED;
-    } else {
-        *err = errno;
-        rc = IO_FAILED;
-    }
-    if (rc == IO_OK)
-        *fd = s;
-    else
-        close(s);
-    return rc;
-}
-
 /* Connects to the first address of t's host that answers. The socket, or
  * -1 with the error in why. */
 static int open_socket(const tls_t *t, vitals_result_t *r, int64_t budget,
@@ -266,7 +187,8 @@ static int open_socket(const tls_t *t, vitals_result_t *r, int64_t budget,
 {
     struct addrinfo *res = NULL, *ai;
     char reason[256], ebuf[128];
-    int fd = -1, rc = IO_FAILED, err = 0;
+    vconnect_status_t rc = VCONNECT_FAILED;
+    int fd = -1, err = 0;
 
     if (resolve(t, r, budget, &res, reason, sizeof(reason)) != 0) {
         snprintf(why, len, "cannot resolve %s: %s", t->host, reason);
@@ -274,16 +196,16 @@ static int open_socket(const tls_t *t, vitals_result_t *r, int64_t budget,
     }
     /* Every address in turn, as a client would, within the one deadline:
      * the last failure is the one reported. */
-    for (ai = res; ai && rc == IO_FAILED; ai = ai->ai_next)
-        rc = try_connect(ai, r, &fd, &err);
+    for (ai = res; ai && rc == VCONNECT_FAILED; ai = ai->ai_next)
+        rc = vconnect(ai, r, &fd, &err);
     freeaddrinfo(res);
-    if (rc == IO_TIMEOUT)
+    if (rc == VCONNECT_TIMEOUT)
         snprintf(why, len, "cannot connect to %s: timed out after %lld ms",
                  t->address, (long long)budget);
-    else if (rc == IO_FAILED)
+    else if (rc == VCONNECT_FAILED)
         snprintf(why, len, "cannot connect to %s: %s", t->address,
                  err ? strerror_r(err, ebuf, sizeof(ebuf)) : "no address");
-    return rc == IO_OK ? fd : -1;
+    return rc == VCONNECT_OK ? fd : -1;
 }
 
 /* The reason OpenSSL gives for its last error, or fallback. */
@@ -300,7 +222,8 @@ static int handshake(const tls_t *t, SSL *ssl, int fd, vitals_result_t *r,
                      int64_t budget, char *why, size_t len)
 {
     char ebuf[128];
-    int rc, err = 0, io;
+    int rc, err = 0;
+    vconnect_status_t io;
     short events;
 
     for (;;) {
@@ -333,14 +256,14 @@ static int handshake(const tls_t *t, SSL *ssl, int fd, vitals_result_t *r,
                      ssl_reason("unknown error"));
             return -1;
         }
-        io = wait_fd(fd, events, r, &err);
-        if (io == IO_TIMEOUT) {
+        io = vconnect_wait(fd, events, r, &err);
+        if (io == VCONNECT_TIMEOUT) {
             snprintf(why, len,
                      "TLS handshake with %s: timed out after %lld ms",
                      t->address, (long long)budget);
             return -1;
         }
-        if (io == IO_FAILED) {
+        if (io == VCONNECT_FAILED) {
             snprintf(why, len, "TLS handshake with %s failed: %s", t->address,
                      strerror_r(err, ebuf, sizeof(ebuf)));
             return -1;
@@ -417,52 +340,13 @@ static SSL *new_ssl(const tls_t *t, SSL_CTX *ctx, int fd, char *why,
     return ssl;
 }
 
-/* OpenSSL writes to the socket with write(2): a server that has reset the
- * connection raises SIGPIPE, whose default action ends the process, and
- * the library installs no handlers. So SIGPIPE is blocked in this thread
- * during the exchange, and one raised meanwhile is taken before the mask
- * is restored (as libpq does). */
-typedef struct sigpipe_guard {
-    sigset_t old;
-    int was_pending;
-    int ok;
-} sigpipe_guard_t;
-
-static void sigpipe_block(sigpipe_guard_t *g)
-{
-    sigset_t set, pending;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    g->ok = pthread_sigmask(SIG_BLOCK, &set, &g->old) == 0;
-    g->was_pending = g->ok && sigpending(&pending) == 0 &&
-                     sigismember(&pending, SIGPIPE) == 1;
-}
-
-static void sigpipe_restore(const sigpipe_guard_t *g)
-{
-    static const struct timespec zero = {0, 0};
-    sigset_t set, pending;
-
-    if (!g->ok)
-        return;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    if (!g->was_pending && sigpending(&pending) == 0 &&
-        sigismember(&pending, SIGPIPE) == 1) {
-        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
-            ;
-    }
-    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
-}
-
 /* The certificate t's server presents, and the verification result
  * (X509_V_OK when not verifying). NULL with why set. */
 static X509 *fetch_cert(const tls_t *t, vitals_result_t *r, long *verdict,
                         char *why, size_t len)
 {
     int64_t budget = vitals_result_remaining_ms(r);
-    sigpipe_guard_t guard;
+    vsigpipe_t guard;
     SSL *ssl = NULL;
     X509 *cert = NULL;
     int fd;
@@ -470,7 +354,8 @@ static X509 *fetch_cert(const tls_t *t, vitals_result_t *r, long *verdict,
     *verdict = X509_V_OK;
     if ((fd = open_socket(t, r, budget, why, len)) < 0)
         return NULL;
-    sigpipe_block(&guard);
+    /* OpenSSL writes with write(2): a reset connection raises SIGPIPE. */
+    vsigpipe_block(&guard);
     if ((ssl = new_ssl(t, t->ctx, fd, why, len)) &&
         handshake(t, ssl, fd, r, budget, why, len) == 0) {
         if (!(cert = SSL_get1_peer_certificate(ssl)))
@@ -482,7 +367,7 @@ static X509 *fetch_cert(const tls_t *t, vitals_result_t *r, long *verdict,
          * looked at. */
         (void)SSL_shutdown(ssl);
     }
-    sigpipe_restore(&guard);
+    vsigpipe_restore(&guard);
     SSL_free(ssl);
     close(fd);
     return cert;

@@ -23,6 +23,7 @@
 #include "listen/errors.h"
 #include "listen/rules.h"
 #include "listen/watch.h"
+#include "util/addr.h"
 
 typedef struct vlistener {
     struct vserver *server;
@@ -44,38 +45,6 @@ struct vserver {
     vlimits_t limits; /* as at start: listeners are not rebuilt on reload */
 };
 
-int vaddr_split(const char *addr, char **host, int *port)
-{
-    const char *colon, *h = addr, *end;
-    char *stop;
-    long p;
-
-    if (addr == NULL)
-        return -1;
-    if (addr[0] == '[') {
-        h = addr + 1;
-        end = strchr(h, ']');
-        if (end == NULL || end[1] != ':')
-            return -1;
-        colon = end + 1;
-    } else {
-        colon = strrchr(addr, ':');
-        if (colon == NULL || memchr(addr, ':', (size_t)(colon - addr)))
-            return -1; /* a bare IPv6 address needs brackets */
-        end = colon;
-    }
-    if (end == h || colon[1] == '\0')
-        return -1;
-    errno = 0;
-    p = strtol(colon + 1, &stop, 10);
-    if (errno || *stop != '\0' || p < 0 || p > 65535)
-        return -1;
-    if ((*host = strndup(h, (size_t)(end - h))) == NULL)
-        return -1;
-    *port = (int)p;
-    return 0;
-}
-
 /* Binds a listening socket for addr; -1 with a reason in why. */
 static int bind_address(const char *addr, const char **why)
 {
@@ -84,7 +53,7 @@ static int bind_address(const char *addr, const char **why)
     int port, fd = -1, one = 1, rc;
 
     *why = "expected host:port or [v6]:port";
-    if (vaddr_split(addr, &host, &port) != 0)
+    if (vaddr_parse(addr, VADDR_LISTEN, &host, &port) != 0)
         return -1;
     snprintf(port_s, sizeof(port_s), "%d", port);
     hints.ai_family = AF_UNSPEC;

@@ -25,8 +25,4 @@ struct MHD_Daemon *vserver_start_unbound(vitals_t *v);
 void vserver_stop(vitals_t *v, int64_t grace_ms);
 int vserver_port(const vitals_t *v, size_t i);
 
-/* Splits "host:port" or "[v6]:port" into host (new string) and port.
- * 0 or -1. */
-int vaddr_split(const char *addr, char **host, int *port);
-
 #endif
