@@ -216,7 +216,7 @@ static int check_address(vitals_t *v, const char *address)
     char *host = NULL;
     int port;
 
-    if (v == NULL || vaddr_split(address, &host, &port) != 0)
+    if (v == NULL || vaddr_parse(address, VADDR_LISTEN, &host, &port) != 0)
         return VITALS_EINVAL;
     free(host);
     return v->started ? VITALS_EBUSY : VITALS_OK;

@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "checks/check_type.h"
-#include "checks/httpget.h"
+#include "checks/settings.h"
+#include "checks/http_target.h"
 
 #define STATUS_MIN 100
 #define STATUS_MAX 599
@@ -20,7 +21,7 @@ typedef struct range {
 } range_t;
 
 typedef struct http {
-    vhttp_target_t t;
+    vcheck_target_t t;
     char *method;
     char *body; /* NULL: no body */
     size_t body_len;
@@ -37,7 +38,7 @@ static void http_free(void *state)
 
     if (!h)
         return;
-    vhttp_target_clear(&h->t);
+    vcheck_target_clear(&h->t);
     free(h->method);
     free(h->body);
     free(h->expect);
@@ -49,15 +50,6 @@ static void http_free(void *state)
 /* ------------------------------------------------------------------------
  * Configuration
  */
-
-static const char *kind_name(const vnode_t *n)
-{
-    if (n->kind == VNODE_SEQ)
-        return "a list";
-    if (n->kind == VNODE_MAP)
-        return "a map";
-    return n->null ? "null" : "a string";
-}
 
 /* method: letters only (every registered method is), upper-cased, since a
  * lower-case "get" is never what the server expects. */
@@ -201,7 +193,7 @@ static int read_expect(vnode_t *settings, http_t *h, verrs_t *e)
                 verrs_add(e, it,
                           "'expect_status': item %zu: expected " STATUS_SYNTAX
                           ", got %s",
-                          i + 1, kind_name(it));
+                          i + 1, vcheck_kind_name(it));
             else
                 verrs_add(e, it,
                           "'expect_status': item %zu: expected " STATUS_SYNTAX
@@ -262,7 +254,7 @@ static void *http_configure(vnode_t *settings, verrs_t *e)
     }
     h->degraded_after_ms = -1;
     /* Every key is read even after an error, to report them all. */
-    bad |= vhttp_target_read(settings, &h->t, e) != 0;
+    bad |= vcheck_target_read(settings, &h->t, e) != 0;
     bad |= read_method(settings, h, e) != 0;
     bad |= read_body(settings, h, e) != 0;
     bad |= read_expect(settings, h, e) != 0;
@@ -284,7 +276,7 @@ static void *http_configure(vnode_t *settings, verrs_t *e)
     /* libcurl would wait a second for a "100 Continue" before sending a
      * larger body; health endpoints do not answer one. */
     if (!bad && h->body) {
-        rc = vhttp_target_default_header(&h->t, "Expect", "Expect:");
+        rc = vcheck_target_default_header(&h->t, "Expect", "Expect:");
         if (rc != 0) {
             verrs_add(e, settings, "out of memory");
             bad = 1;
@@ -313,7 +305,7 @@ static int status_expected(const http_t *h, long status)
 }
 
 static void http_report(const http_t *h, vitals_result_t *r,
-                        const vhttp_response_t *resp)
+                        const vfetch_resp_t *resp)
 {
     const char *m = h->method, *url = h->t.shown;
     char limit[32];
@@ -356,15 +348,15 @@ static void http_report(const http_t *h, vitals_result_t *r,
 static void http_run(void *state, vitals_result_t *r)
 {
     const http_t *h = state;
-    vhttp_response_t resp;
+    vfetch_resp_t resp;
     char why[CURL_ERROR_SIZE + 64];
 
-    if (vhttp_fetch(&h->t, h->method, h->body, h->body_len, r, &resp, why,
-                    sizeof(why)) != 0)
+    if (vcheck_target_fetch(&h->t, h->method, h->body, h->body_len, r,
+                            &resp, why, sizeof(why)) != 0)
         vitals_result_set_error(r, "%s %s: %s", h->method, h->t.shown, why);
     else
         http_report(h, r, &resp);
-    vhttp_response_clear(&resp);
+    vfetch_resp_clear(&resp);
 }
 
 const vcheck_type_t vcheck_http = {

@@ -19,7 +19,8 @@
 #include <hiredis/hiredis.h>
 
 #include "checks/check_type.h"
-#include "util/resolve.h"
+#include "util/addr.h"
+#include "util/sigpipe.h"
 
 #define MSG_MAX 256
 
@@ -48,19 +49,6 @@ static void redis_free(void *state)
  * Configuration
  */
 
-/* host:port into host and a port number (resolve.c's splitter). 0, -1
- * when s is not such an address, -2 out of memory. */
-static int split_address(const char *s, char **host, int *port)
-{
-    char *digits = NULL;
-    int rc = vsplit_address(s, host, &digits);
-
-    if (rc == 0)
-        *port = atoi(digits);
-    free(digits);
-    return rc;
-}
-
 static void *redis_configure(vnode_t *settings, verrs_t *e)
 {
     const char *address = NULL, *password = NULL;
@@ -83,7 +71,7 @@ static void *redis_configure(vnode_t *settings, verrs_t *e)
         if (!(t->path = strdup(address)))
             goto oom;
     } else {
-        rc = split_address(address, &t->host, &t->port);
+        rc = vaddr_parse(address, VADDR_PEER, &t->host, &t->port);
         if (rc == -2)
             goto oom;
         if (rc == -1) {
@@ -158,45 +146,6 @@ static struct timeval tv_of(int64_t ms)
                          .tv_usec = (suseconds_t)(ms % 1000 * 1000)};
 
     return tv;
-}
-
-/* hiredis writes with write(2): a server that closed the connection would
- * raise SIGPIPE, which kills a process that does not ignore it, and the
- * library installs no handlers. So SIGPIPE is blocked in this thread for
- * the run, and one raised meanwhile is taken before unblocking (the way
- * libpq does it). */
-typedef struct sigpipe_guard {
-    sigset_t old;
-    int was_pending;
-    int ok;
-} sigpipe_guard_t;
-
-static void sigpipe_block(sigpipe_guard_t *g)
-{
-    sigset_t set, pending;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    g->ok = pthread_sigmask(SIG_BLOCK, &set, &g->old) == 0;
-    g->was_pending = g->ok && sigpending(&pending) == 0 &&
-                     sigismember(&pending, SIGPIPE) == 1;
-}
-
-static void sigpipe_restore(sigpipe_guard_t *g)
-{
-    static const struct timespec zero = {0, 0};
-    sigset_t set, pending;
-
-    if (!g->ok)
-        return;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    if (!g->was_pending && sigpending(&pending) == 0 &&
-        sigismember(&pending, SIGPIPE) == 1) {
-        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
-            ;
-    }
-    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
 /* Copies the first line of msg, with the password hidden should a server
@@ -379,7 +328,7 @@ static void redis_run(void *state, vitals_result_t *r)
 {
     const redis_t *t = state;
     int64_t budget = vitals_result_remaining_ms(r), start = now_ns();
-    sigpipe_guard_t guard;
+    vsigpipe_t guard;
     redisContext *c;
     char why[MSG_MAX];
     int err;
@@ -390,7 +339,9 @@ static void redis_run(void *state, vitals_result_t *r)
                                 t->address);
         return;
     }
-    sigpipe_block(&guard);
+    /* hiredis writes with write(2): a server that closed the connection
+     * would raise SIGPIPE (see util/sigpipe.h). */
+    vsigpipe_block(&guard);
     c = t->path ? redisConnectUnixWithTimeout(t->path, tv_of(budget))
                 : redisConnectWithTimeout(t->host, t->port, tv_of(budget));
     err = errno;
@@ -407,7 +358,7 @@ static void redis_run(void *state, vitals_result_t *r)
     }
     if (c)
         redisFree(c);
-    sigpipe_restore(&guard);
+    vsigpipe_restore(&guard);
 }
 
 const vcheck_type_t vcheck_redis = {

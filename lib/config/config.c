@@ -11,6 +11,7 @@
 #include "util/addr.h"
 #include "config/vnode.h"
 #include "config/yaml.h"
+#include "util/addr.h"
 
 typedef struct vconf {
     const char *service[4]; /* id, description, version, release_id */
@@ -95,7 +96,7 @@ static void read_listener(vnode_t *item, vconf_t *c, verrs_t *e)
     }
     if (address == NULL)
         return;
-    if (vaddr_split(address, &host, &port) != 0) {
+    if (vaddr_parse(address, VADDR_LISTEN, &host, &port) != 0) {
         verrs_add(e, where ? where : item,
                   "'listen': expected host:port or [v6]:port, got \"%s\"",
                   address);

@@ -55,7 +55,7 @@ int vlisten_bind(const char *addr, const char **why)
     int port, fd = -1, one = 1, rc;
 
     *why = "expected host:port or [v6]:port";
-    if (vaddr_split(addr, &host, &port) != 0)
+    if (vaddr_parse(addr, VADDR_LISTEN, &host, &port) != 0)
         return -1;
     snprintf(port_s, sizeof(port_s), "%d", port);
     hints.ai_family = AF_UNSPEC;
