@@ -14,6 +14,10 @@ void vinstance_log(vitals_t *v, vitals_log_level_t level, const char *fmt,
 /* Serves with routes from now on (taking the reference); warns about what
  * only a restart applies. */
 void vinstance_set_routes(vitals_t *v, vroutes_t *routes);
+/* The shutdown settings: the delay vitals_drain returns, and whether
+ * draining fails every aggregate view or only readiness. */
+#define VITALS_SHUTDOWN_DELAY_MS 5000
+void vinstance_set_shutdown(vitals_t *v, int64_t delay_ms, int fails_all);
 /* The routes served now: a new reference. */
 vroutes_t *vinstance_routes(vitals_t *v);
 /* The listen addresses (taking l): applied before the start; once

@@ -62,11 +62,20 @@ struct vitals_snapshot {
     atomic_int refs;
     uint64_t generation;
     int64_t time_ns; /* wall clock of publication */
+    int64_t mono_ns; /* the monotonic clock at publication */
     vitals_status_t status;
+    /* The lifecycle: readiness fails while draining or in maintenance. */
+    int started_up; /* every check has completed a run (latched) */
+    int draining;   /* shutting down (SIGTERM, vitals_drain) */
+    int drain_fails_all; /* ...and every aggregate view fails, not only
+                            readiness */
+    const char *maintenance; /* the reason, while in maintenance; else
+                                NULL */
+    int64_t maintenance_until_ns; /* wall clock; 0: until turned off */
     size_t n;
     vsnap_entry_t *entries;
     char *service_id, *service_description, *service_version,
-        *service_release;
+        *service_release, *maintenance_reason;
     _Atomic(vvariant_t *) variants;
     atomic_int nvariants;
     /* The builder's: releases what the entries point into (check and
@@ -74,6 +83,11 @@ struct vitals_snapshot {
     void (*release)(vitals_snapshot_t *s);
     void *keep;
 };
+
+/* Snapshots are published at least this often, even when nothing
+ * changed: a listener that sees an older one knows the scheduler is stuck
+ * (liveness, the systemd watchdog). */
+#define VSNAP_HEARTBEAT_NS (10 * 1000000000LL)
 
 /* A new snapshot of n entries (zeroed, refs 1), or NULL. */
 vitals_snapshot_t *vsnap_new(size_t n);

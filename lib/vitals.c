@@ -20,6 +20,8 @@ struct vitals {
     vlisten_t *listen;
     size_t nlisten;
     int started;
+    int64_t shutdown_delay_ms; /* how long vitals_drain says to serve */
+    int drain_fails_all;       /* draining fails every aggregate view */
 };
 
 const char *vitals_strerror(int err)
@@ -59,6 +61,7 @@ vitals_t *vitals_new(void)
 
     if (v == NULL)
         return NULL;
+    v->shutdown_delay_ms = VITALS_SHUTDOWN_DELAY_MS;
     if ((v->engine = vengine_new()) == NULL ||
         (v->routes = vroutes_default()) == NULL) {
         vitals_free(v);
@@ -108,6 +111,27 @@ void vitals_set_log(vitals_t *v, vitals_log_fn fn, void *data)
 {
     if (v != NULL)
         vengine_set_log(v->engine, fn, data);
+}
+
+int64_t vitals_drain(vitals_t *v)
+{
+    if (v == NULL)
+        return 0;
+    vengine_drain(v->engine, v->drain_fails_all);
+    return v->shutdown_delay_ms;
+}
+
+int vitals_maintenance(vitals_t *v, const char *reason, int64_t for_ms)
+{
+    if (v == NULL)
+        return VITALS_EINVAL;
+    return vengine_maintenance(v->engine, reason, for_ms);
+}
+
+void vinstance_set_shutdown(vitals_t *v, int64_t delay_ms, int fails_all)
+{
+    v->shutdown_delay_ms = delay_ms;
+    v->drain_fails_all = fails_all != 0;
 }
 
 vitals_snapshot_t *vitals_snapshot_get(vitals_t *v)

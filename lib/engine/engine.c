@@ -74,6 +74,7 @@ void vengine_free(vengine_t *e)
     free(e->service_description);
     free(e->service_version);
     free(e->service_release);
+    free(e->maint_reason);
     pthread_cond_destroy(&e->wake);
     pthread_mutex_destroy(&e->snap_lock);
     pthread_mutex_destroy(&e->lock);
@@ -290,6 +291,73 @@ int vengine_push(vengine_t *e, const char *name, vitals_status_t status,
     }
     pthread_mutex_unlock(&e->lock);
     return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * The lifecycle
+ */
+
+void vengine_drain(vengine_t *e, int fails_all)
+{
+    pthread_mutex_lock(&e->lock);
+    if (!e->draining)
+        vengine_log(e, VITALS_LOG_INFO, "draining: readiness fails from now "
+                                        "on");
+    e->draining = 1;
+    e->drain_fails_all = fails_all != 0;
+    e->dirty = e->urgent = 1;
+    vengine_publish(e, vclock_mono(e->clock));
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+}
+
+int vengine_maintenance(vengine_t *e, const char *reason, int64_t for_ms)
+{
+    char *copy = NULL;
+    int64_t now;
+
+    if (for_ms < 0 || for_ms > INT64_MAX / VCLOCK_MS / 2)
+        return VITALS_EINVAL;
+    if (reason != NULL &&
+        (copy = vutf8_clean(reason, strlen(reason), 1)) == NULL)
+        return VITALS_ENOMEM;
+    pthread_mutex_lock(&e->lock);
+    now = vclock_mono(e->clock);
+    free(e->maint_reason);
+    e->maint_reason = copy;
+    e->maint_until = copy != NULL && for_ms > 0 ? now + for_ms * VCLOCK_MS
+                                                 : 0;
+    e->maint_until_real =
+        e->maint_until ? vclock_real(e->clock) + for_ms * VCLOCK_MS : 0;
+    vengine_log(e, VITALS_LOG_INFO, copy ? "maintenance on: %s" : "maintenance off%s",
+                copy ? copy : "");
+    e->dirty = e->urgent = 1;
+    vengine_publish(e, now);
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+    return VITALS_OK;
+}
+
+/* Ends a timed maintenance and keeps snapshots coming (e->lock held). */
+int64_t vengine_tick(vengine_t *e, int64_t now)
+{
+    int64_t next = e->last_publish + VSNAP_HEARTBEAT_NS;
+
+    if (e->maint_until != 0 && now >= e->maint_until) {
+        vengine_log(e, VITALS_LOG_INFO, "maintenance over: %s",
+                    e->maint_reason);
+        free(e->maint_reason);
+        e->maint_reason = NULL;
+        e->maint_until = e->maint_until_real = 0;
+        e->dirty = e->urgent = 1;
+    }
+    if (now >= next) {
+        e->dirty = 1; /* a heartbeat: the scheduler is alive */
+        next = now + VSNAP_HEARTBEAT_NS;
+    }
+    if (e->maint_until != 0 && e->maint_until < next)
+        next = e->maint_until;
+    return next;
 }
 
 /* ------------------------------------------------------------------------

@@ -98,6 +98,14 @@ struct vengine {
     vengine_publish_fn on_publish;
     void *on_publish_data;
 
+    /* The lifecycle, shown in every snapshot. */
+    int started_up; /* every check completed a run once: latched */
+    int draining;
+    int drain_fails_all;
+    char *maint_reason;      /* non-NULL: in maintenance */
+    int64_t maint_until;     /* monotonic; 0: until turned off */
+    int64_t maint_until_real;
+
     pthread_mutex_t snap_lock; /* only for swapping and taking snap */
     vitals_snapshot_t *snap;
     atomic_uint_fast64_t snap_gen;
@@ -143,7 +151,15 @@ size_t vengine_apply(vengine_t *e, vcheck_t **cs, size_t n);
 int vengine_push(vengine_t *e, const char *name, vitals_status_t status,
                  const char *output);
 
+/* The lifecycle: draining (for good) and maintenance (reason NULL: off;
+ * for_ms 0: until turned off). Both publish at once. */
+void vengine_drain(vengine_t *e, int fails_all);
+int vengine_maintenance(vengine_t *e, const char *reason, int64_t for_ms);
+
 /* The state machine (e->lock held). */
+/* Ends a timed maintenance when due, marks a heartbeat snapshot due, and
+ * returns when it next has to look. */
+int64_t vengine_tick(vengine_t *e, int64_t now);
 int vengine_add_locked(vengine_t *e, vcheck_t *c, int64_t now);
 size_t vengine_replace(vengine_t *e, vcheck_t **cs, size_t n, int64_t now);
 vcheck_t *vengine_find(vengine_t *e, const char *name);

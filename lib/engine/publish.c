@@ -95,6 +95,28 @@ static void release(vitals_snapshot_t *s)
     free(keep);
 }
 
+/* The lifecycle as of now: startup latches once every check has run. */
+static int copy_lifecycle(vitals_snapshot_t *s, vengine_t *e)
+{
+    int all_ran = 1;
+
+    for (size_t i = 0; i < s->n && all_ran; i++)
+        all_ran = s->entries[i].has_run;
+    /* Latch only once there are checks: an instance gets its checks after
+     * its first (empty) snapshot. */
+    if (all_ran && s->n > 0)
+        e->started_up = 1;
+    s->started_up = e->started_up || all_ran;
+    s->draining = e->draining;
+    s->drain_fails_all = e->drain_fails_all;
+    s->maintenance_until_ns = e->maint_until_real;
+    if (e->maint_reason != NULL &&
+        (s->maintenance = s->maintenance_reason = strdup(e->maint_reason)) ==
+            NULL)
+        return -1;
+    return 0;
+}
+
 static int copy_service(vitals_snapshot_t *s, const vengine_t *e)
 {
     s->service_id = dup_or_null(e->service_id);
@@ -127,6 +149,7 @@ static vitals_snapshot_t *build(vengine_t *e)
     s->keep = keep;
     s->generation = ++e->generation;
     s->time_ns = vclock_real(e->clock);
+    s->mono_ns = vclock_mono(e->clock);
     for (size_t i = 0; i < s->n; i++) {
         vsnap_entry_t *en = &s->entries[i];
 
@@ -134,7 +157,7 @@ static vitals_snapshot_t *build(vengine_t *e)
         if (en->pub.status > s->status)
             s->status = en->pub.status;
     }
-    if (failed || copy_service(s, e) != 0) {
+    if (failed || copy_service(s, e) != 0 || copy_lifecycle(s, e) != 0) {
         vitals_snapshot_release(s);
         return NULL;
     }

@@ -168,7 +168,7 @@ static void *scheduler_main(void *arg)
     while (!e->stopping) {
         int64_t now = vclock_mono(e->clock);
         vrun_t *runs = vengine_due(e, now);
-        int64_t wake, publish_at;
+        int64_t wake, publish_at, lifecycle_at;
         int starved;
 
         if (runs != NULL) {
@@ -190,6 +190,7 @@ static void *scheduler_main(void *arg)
         pthread_mutex_unlock(&e->lock);
         starved = pool_nudge(e->pool, now);
         pthread_mutex_lock(&e->lock);
+        lifecycle_at = vengine_tick(e, now);
         publish_at = e->urgent ? now
                                : e->last_publish + e->publish_interval_ns;
         if (e->dirty && now >= publish_at)
@@ -197,6 +198,8 @@ static void *scheduler_main(void *arg)
         wake = vengine_next_wake(e);
         if (e->dirty && publish_at < wake)
             wake = publish_at;
+        if (lifecycle_at < wake)
+            wake = lifecycle_at;
         if (starved && now + POOL_WAIT_NS < wake)
             wake = now + POOL_WAIT_NS;
         if (wake == INT64_MAX) {

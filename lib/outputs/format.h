@@ -19,11 +19,20 @@ typedef struct vselect {
     const char *const *tags;  /* checks with any of these tags */
     size_t ntags;
     int with_application;     /* with tags: also every "application" check */
-    const char *probe;        /* "live" or "ready": checks with that tag, or
-                                 with neither "live" nor "ready" */
+    const char *probe;        /* a Kubernetes probe's view (below), or NULL */
     const char *const *exclude; /* names left out */
     size_t nexclude;
 } vselect_t;
+
+/* The probe views, as Kubernetes means them:
+ *   "live"    checks tagged live; one that has not run yet never fails it
+ *   "ready"   checks tagged ready and untagged checks; fails while any has
+ *             not run yet, and while draining or in maintenance
+ *   "startup" every check; fails until each has completed a run, then
+ *             passes for good */
+#define VPROBE_LIVE "live"
+#define VPROBE_READY "ready"
+#define VPROBE_STARTUP "startup"
 
 typedef struct vview {
     const vitals_snapshot_t *snap;
@@ -31,6 +40,15 @@ typedef struct vview {
     size_t n;
     vitals_status_t status; /* worst of entries; healthy when none */
     int details; /* 0: show only the overall status, nothing a check says */
+    /* Why the view fails whatever its checks say, or NULL: the lifecycle
+     * check's name ("shutdown", "maintenance", "startup") and reason. */
+    const char *lifecycle, *lifecycle_reason;
+    /* Checks the view would have shown but sel->exclude left out, in
+     * order, and the excluded names that matched none of its checks. */
+    const vsnap_entry_t **excluded;
+    size_t nexcluded;
+    const char **unmatched;
+    size_t nunmatched;
 } vview_t;
 
 /* Fills view with the checks of s that sel selects (sel NULL: all), with
@@ -73,9 +91,12 @@ vbody_t *vformat_mosparo(const vview_t *v, const char *database_check,
  * line per check and "<probe> check passed|failed". probe is "livez" or
  * "readyz". */
 vbody_t *vformat_k8s(const vview_t *v, const char *probe, int verbose);
+/* The same for a view of probe (VPROBE_*), with name on the last line. */
+vbody_t *vformat_k8s_view(const vview_t *v, const char *name,
+                          const char *probe, int verbose);
 struct vreq;
 struct vans;
-/* Answers a /livez or /readyz request for probe ("live" or "ready"). */
+/* Answers a /livez, /readyz or /startupz request for probe (VPROBE_*). */
 void vk8s_answer(struct vreq *r, struct vans *ans, const char *probe);
 
 /* Shared helpers. */

@@ -4,7 +4,7 @@
 
 static void livez_answer(vreq_t *r, vans_t *ans)
 {
-    vk8s_answer(r, ans, "live");
+    vk8s_answer(r, ans, VPROBE_LIVE);
 }
 
 const voutput_t voutput_livez = {

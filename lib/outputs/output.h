@@ -84,6 +84,7 @@ struct vreq {
                     size_t max);
     const char *(*header)(const vreq_t *r, const char *name);
     void *impl;
+    const void *impl_arg; /* the output's own, for its render function */
 };
 
 /* Query parameters named key, in order; returns how many (may exceed max,

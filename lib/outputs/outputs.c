@@ -14,6 +14,7 @@
     XX(mosparo)                                                               \
     XX(livez)                                                                 \
     XX(readyz)                                                                \
+    XX(startupz)                                                              \
     XX(status)
 
 #define DECLARE(id) extern const voutput_t voutput_##id;

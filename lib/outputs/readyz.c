@@ -4,7 +4,7 @@
 
 static void readyz_answer(vreq_t *r, vans_t *ans)
 {
-    vk8s_answer(r, ans, "ready");
+    vk8s_answer(r, ans, VPROBE_READY);
 }
 
 const voutput_t voutput_readyz = {

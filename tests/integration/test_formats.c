@@ -333,14 +333,28 @@ static void test_kubernetes(void **state)
     assert_null(strstr(r.body, "diskstorage")); /* a live-only check */
     vresp_free(&r);
 
-    r = vd_get(d, "/readyz?exclude=fiscalPrinters&exclude=C&verbose");
+    /* As the Kubernetes apiserver: excluded checks listed and passing,
+     * unknown names one warning line, the verdict unchanged by them. */
+    r = vd_get(d, "/readyz?exclude=fiscalPrinters&exclude=C&exclude=nope"
+                  "&verbose");
     assert_int_equal(r.status, 200);
-    assert_null(strstr(r.body, "fiscalPrinters"));
-    assert_non_null(strstr(r.body, "readyz check passed\n"));
+    assert_non_null(strstr(r.body, "[+]fiscalPrinters excluded: ok\n"));
+    assert_non_null(strstr(r.body, "[+]C excluded: ok\n"));
+    assert_non_null(strstr(r.body, "warn: some health checks cannot be "
+                                   "excluded: no matches for \"nope\"\n"
+                                   "readyz check passed\n"));
     vresp_free(&r);
 
+    /* A check outside the view is not found there. */
     r = vd_get(d, "/livez/C");
+    assert_int_equal(r.status, 404);
+    vresp_free(&r);
+    r = vd_get(d, "/readyz/C");
     assert_int_equal(r.status, 500);
+    vresp_free(&r);
+    r = vd_get(d, "/startupz");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "ok");
     vresp_free(&r);
     r = vd_get(d, "/livez/nope");
     assert_int_equal(r.status, 404);

@@ -203,7 +203,9 @@ static void test_selection(void **state)
 {
     (void)state;
     SELECTS("health.health", NULL, "db heartbeat app disk cache net|false");
-    SELECTS("health.liveness", NULL, "heartbeat app disk net|false");
+    /* Liveness: the checks tagged live, and nothing else (Kubernetes'
+     * rule: liveness must not depend on dependencies). */
+    SELECTS("health.liveness", NULL, "heartbeat|true");
     SELECTS("health.readiness", NULL, "db app disk cache net|false");
     /* A tag filter keeps the application's checks, and "healthy" is about
      * the checks shown only. */
@@ -213,10 +215,10 @@ static void test_selection(void **state)
     SELECTS("health.health", "{\"tags\":[\"live\",\"ready\"]}",
             "db heartbeat app cache|true");
     /* Tags and probe must both hold. */
-    SELECTS("health.liveness", "{\"tags\":[\"storage\"]}", "app disk|false");
+    SELECTS("health.liveness", "{\"tags\":[\"storage\"]}", "|true");
     SELECTS("health.readiness", "{\"tags\":[\"storage\"]}",
             "app disk cache|false");
-    SELECTS("health.liveness", "{\"tags\":[\"ready\"]}", "app|true");
+    SELECTS("health.liveness", "{\"tags\":[\"ready\"]}", "|true");
     /* No filter at all. */
     SELECTS("health.health", "null", "db heartbeat app disk cache net|false");
     SELECTS("health.health", "{}", "db heartbeat app disk cache net|false");
