@@ -1,5 +1,6 @@
-/* vitalsd.c - the vitals daemon: libvitals plus a YAML file. Runs until
- * SIGTERM or SIGINT, reloads the file on SIGHUP. Uses only vitals.h. */
+/* vitalsd.c - the vitals daemon: libvitals plus a YAML file. Drains and
+ * stops on SIGTERM or SIGINT, reloads the file on SIGHUP. Uses only
+ * vitals.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -39,8 +40,12 @@ static void usage(FILE *out)
             "\n"
             "Signals: SIGHUP reloads FILE (a broken file is logged and the "
             "running\n"
-            "configuration kept); SIGTERM and SIGINT finish requests in "
-            "flight and exit 0.\n");
+            "configuration kept). SIGTERM and SIGINT drain: readiness "
+            "fails at once\n"
+            "while every endpoint keeps answering for shutdown_delay "
+            "(default 5s), then\n"
+            "requests in flight finish and vitalsd exits 0; a second "
+            "signal stops at once.\n");
 }
 
 static const char *level_name(vitals_log_level_t l)
@@ -138,6 +143,57 @@ static void reload(vitals_t *v, const char *path)
     vitals_errors_free(e);
 }
 
+/* The first SIGTERM or SIGINT: readiness fails at once while everything
+ * keeps answering for the shutdown delay, so that load balancers stop
+ * routing here before the listeners close; a second signal cuts it short.
+ * SIGHUP still reloads meanwhile. */
+static void drain(vitals_t *v, const char *path, const sigset_t *set, int sig)
+{
+    int64_t delay = vitals_drain(v);
+    struct timespec now, until;
+
+    if (delay <= 0) {
+        logf_(VITALS_LOG_INFO, "%s: stopping", strsignal(sig));
+        return;
+    }
+    logf_(VITALS_LOG_INFO,
+          "%s: draining for %lld ms before stopping (readiness fails; a "
+          "second signal stops at once)",
+          strsignal(sig), (long long)delay);
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += delay / 1000;
+    until.tv_nsec += (delay % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    for (;;) {
+        struct timespec left;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left.tv_sec = until.tv_sec - now.tv_sec;
+        left.tv_nsec = until.tv_nsec - now.tv_nsec;
+        if (left.tv_nsec < 0) {
+            left.tv_sec--;
+            left.tv_nsec += 1000000000L;
+        }
+        if (left.tv_sec < 0)
+            break;
+        sig = sigtimedwait(set, NULL, &left);
+        if (sig == SIGHUP) {
+            reload(v, path);
+            continue;
+        }
+        if (sig == SIGTERM || sig == SIGINT) {
+            logf_(VITALS_LOG_INFO, "%s again: stopping now", strsignal(sig));
+            return;
+        }
+        if (sig < 0 && errno != EINTR)
+            break; /* EAGAIN: the delay is over */
+    }
+    logf_(VITALS_LOG_INFO, "drained: stopping");
+}
+
 static int run(const char *path)
 {
     vitals_errors_t *e = NULL;
@@ -184,7 +240,7 @@ static int run(const char *path)
             break;
         reload(v, path);
     }
-    logf_(VITALS_LOG_INFO, "%s: stopping", strsignal(sig));
+    drain(v, path, &set, sig);
     vitals_stop(v, GRACE_MS);
     vitals_free(v);
     logf_(VITALS_LOG_INFO, "stopped");

@@ -36,8 +36,9 @@ vd_t *vd_start(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Rewrites the config file (for reloads). */
 void vd_write_config(vd_t *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Sends SIGTERM, waits for the exit and removes the directory. Returns
- * the exit status (or -1 when it did not exit within 10 s and was killed). */
+/* Sends SIGTERM (and, once it drains, a second one, which stops it at
+ * once), waits for the exit and removes the directory. Returns the exit
+ * status (or -1 when it did not exit within 10 s and was killed). */
 int vd_stop(vd_t *d);
 void vd_signal(vd_t *d, int sig);
 /* Waits until the log contains text (up to timeout_ms). 1 found, 0 not. */
