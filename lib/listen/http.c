@@ -212,7 +212,8 @@ static void free_server(vserver_t *s)
  * health client sends (our endpoints take at most 16 tags or 64 excludes). */
 static size_t pool_bytes(const vlimits_t *lim)
 {
-    return 2 * (lim->max_header_bytes + 2048 + VSERVER_MAX_QUERY_ARGS * 32);
+    return 2 * ((size_t)lim->max_header_bytes + 2048 +
+                VSERVER_MAX_QUERY_ARGS * 32);
 }
 
 /* Starts one listener on conf's address, or, with conf NULL, one without

@@ -230,16 +230,16 @@ static unsigned request_rules(const vroutes_t *rs, const vlimits_t *lim,
                               const vcreq_t *cr, char *buf, size_t len,
                               const char **why)
 {
-    if (cr->uri_len > rs->limits.max_uri_bytes) {
-        snprintf(buf, len, "The request URI is longer than %zu bytes",
-                 rs->limits.max_uri_bytes);
+    if ((int64_t)cr->uri_len > rs->limits.max_uri_bytes) {
+        snprintf(buf, len, "The request URI is longer than %lld bytes",
+                 (long long)rs->limits.max_uri_bytes);
         *why = buf;
         return 414;
     }
-    if (cr->head_len > lim->max_header_bytes) {
+    if ((int64_t)cr->head_len > lim->max_header_bytes) {
         snprintf(buf, len, "The request line and headers are longer than "
-                           "%zu bytes",
-                 lim->max_header_bytes);
+                           "%lld bytes",
+                 (long long)lim->max_header_bytes);
         *why = buf;
         return 431;
     }

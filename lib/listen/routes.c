@@ -1,6 +1,7 @@
 /* routes.c - which endpoints an instance serves, at which paths, with which
  * settings and access rules: the `endpoints:`, `access:` and `limits:` of
  * the configuration, built into an immutable table that snapshots carry. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,13 +9,23 @@
 #include "access/access.h"
 #include "listen/routes.h"
 
-static const vlimits_t default_limits = {
-    .max_uri_bytes = 2048,
-    .read_timeout_ms = 10000,
-    .max_connections = 1024,
-    .max_connections_per_ip = 64,
-    .max_header_bytes = 8192,
-};
+/* `limits:`, each default written here once. */
+static const vsetting_t limit_settings[] = {
+    {.key = "max_uri_bytes", .kind = VSET_INT,
+     .offset = offsetof(vlimits_t, max_uri_bytes), .min = 64,
+     .max = 1 << 20, .def = "2048"},
+    {.key = "read_timeout", .kind = VSET_DURATION,
+     .offset = offsetof(vlimits_t, read_timeout_ms), .def = "10s"},
+    {.key = "max_connections", .kind = VSET_UINT,
+     .offset = offsetof(vlimits_t, max_connections), .min = 1,
+     .max = 1 << 20, .def = "1024"},
+    {.key = "max_connections_per_ip", .kind = VSET_UINT,
+     .offset = offsetof(vlimits_t, max_connections_per_ip), .min = 1,
+     .max = 1 << 20, .def = "64"},
+    {.key = "max_header_bytes", .kind = VSET_INT,
+     .offset = offsetof(vlimits_t, max_header_bytes), .min = 1024,
+     .max = 1 << 20, .def = "8192"},
+    {0}};
 
 static vroutes_t *routes_new(void)
 {
@@ -30,7 +41,7 @@ static vroutes_t *routes_new(void)
         return NULL;
     }
     atomic_init(&rs->refs, 1);
-    rs->limits = default_limits;
+    vset_defaults(limit_settings, &rs->limits);
     return rs;
 }
 
@@ -40,6 +51,39 @@ vroutes_t *vroutes_ref(vroutes_t *rs)
     return rs;
 }
 
+static void conf_free(const voutput_t *t, void *conf)
+{
+    if (conf != NULL && t->settings != NULL)
+        vset_free(t->settings, conf);
+    free(conf);
+}
+
+/* The output's own settings from map (NULL: defaults only), into a new
+ * struct; NULL after adding errors (or out of memory). An output without
+ * settings gets NULL and no error. */
+static void *conf_read(const voutput_t *t, vnode_t *map, verrs_t *e,
+                       int *failed)
+{
+    char what[64];
+    void *conf;
+
+    *failed = 0;
+    if (t->settings == NULL)
+        return NULL;
+    if ((conf = calloc(1, t->conf_size)) == NULL) {
+        verrs_add(e, map, "out of memory");
+        *failed = 1;
+        return NULL;
+    }
+    snprintf(what, sizeof(what), "endpoint '%s'", t->id);
+    if (vset_read(t->settings, map, conf, what, e) != 0) {
+        conf_free(t, conf);
+        *failed = 1;
+        return NULL;
+    }
+    return conf;
+}
+
 void vroutes_unref(vroutes_t *rs)
 {
     if (rs == NULL || atomic_fetch_sub(&rs->refs, 1) != 1)
@@ -47,8 +91,7 @@ void vroutes_unref(vroutes_t *rs)
     for (size_t i = 0; i < rs->n; i++) {
         vroute_t *r = &rs->r[i];
 
-        if (r->output->free_conf != NULL)
-            r->output->free_conf(r->conf);
+        conf_free(r->output, r->conf);
         free(r->path);
     }
     vaccess_free(rs->access);
@@ -62,8 +105,7 @@ static int add_route(vroutes_t *rs, const voutput_t *t,
     vroute_t *r = &rs->r[rs->n];
 
     if ((r->path = strdup(path)) == NULL) {
-        if (t->free_conf != NULL)
-            t->free_conf(conf);
+        conf_free(t, conf);
         return -1;
     }
     r->output = t;
@@ -92,10 +134,9 @@ vroutes_t *vroutes_default(void)
 
     for (size_t i = 0; !failed && voutputs[i] != NULL; i++) {
         const voutput_t *t = voutputs[i];
-        void *conf = t->configure ? t->configure(NULL, e) : NULL;
+        void *conf = conf_read(t, NULL, e, &failed);
 
-        failed = (t->configure && conf == NULL) ||
-                 add_route(rs, t, t->path, conf, default_auth(t)) != 0;
+        failed = failed || add_route(rs, t, t->path, conf, default_auth(t)) != 0;
     }
     vitals_errors_free(e);
     if (failed) {
@@ -131,6 +172,7 @@ static void read_endpoint(vroutes_t *rs, const voutput_t *t,
     unsigned auth = default_auth(t);
     void *conf = NULL;
     char what[64];
+    int failed;
 
     if (val != NULL && val->kind == VNODE_SCALAR && !val->quoted &&
         strcmp(val->str, "false") == 0)
@@ -155,9 +197,9 @@ static void read_endpoint(vroutes_t *rs, const voutput_t *t,
                   t->id, path);
         return;
     }
-    if (t->configure != NULL &&
-        (conf = t->configure(val && val->kind == VNODE_MAP ? val : NULL,
-                             e)) == NULL)
+    conf = conf_read(t, val && val->kind == VNODE_MAP ? val : NULL, e,
+                     &failed);
+    if (failed)
         return;
     snprintf(what, sizeof(what), "endpoint '%s'", t->id);
     if (val != NULL && val->kind == VNODE_MAP)
@@ -176,19 +218,9 @@ static vnode_t *find_key(vnode_t *map, const char *id)
 
 static void read_limits(vlimits_t *l, vnode_t *m, verrs_t *e)
 {
-    int64_t n;
-
     if (m == NULL)
         return;
-    if (vnode_int(m, "max_uri_bytes", 64, 1 << 20, &n, e) == 1)
-        l->max_uri_bytes = (size_t)n;
-    if (vnode_int(m, "max_connections", 1, 1 << 20, &n, e) == 1)
-        l->max_connections = (unsigned)n;
-    if (vnode_int(m, "max_connections_per_ip", 1, 1 << 20, &n, e) == 1)
-        l->max_connections_per_ip = (unsigned)n;
-    if (vnode_int(m, "max_header_bytes", 1024, 1 << 20, &n, e) == 1)
-        l->max_header_bytes = (size_t)n;
-    if (vnode_duration(m, "read_timeout", &l->read_timeout_ms, e) == 1 &&
+    if (vset_read(limit_settings, m, l, "limits", e) == 0 &&
         (l->read_timeout_ms < 1000 || l->read_timeout_ms % 1000 != 0))
         verrs_add(e, vnode_get(m, "read_timeout"),
                   "'read_timeout': whole seconds of at least 1s");

@@ -19,11 +19,11 @@ typedef struct vroute {
 
 /* Connection limits of the listeners (applied at start). */
 typedef struct vlimits {
-    size_t max_uri_bytes;       /* longer request URIs get 414 */
+    int64_t max_uri_bytes;      /* longer request URIs get 414 */
     int64_t read_timeout_ms;    /* a request must arrive within this */
     unsigned max_connections;   /* in all */
     unsigned max_connections_per_ip;
-    size_t max_header_bytes;    /* request line and headers */
+    int64_t max_header_bytes;   /* request line and headers */
 } vlimits_t;
 
 typedef struct vroutes {

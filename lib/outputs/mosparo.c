@@ -6,6 +6,7 @@
  * not list; clients written against real servers may read it, so we send
  * it too. Keys come in mosparo's order.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,30 +134,11 @@ typedef struct {
     char *database_check;
 } vmosparo_conf_t;
 
-static void mosparo_free(void *p)
-{
-    vmosparo_conf_t *c = p;
-
-    if (c == NULL)
-        return;
-    free(c->database_check);
-    free(c);
-}
-
-static void *mosparo_configure(vnode_t *m, verrs_t *e)
-{
-    vmosparo_conf_t *c = calloc(1, sizeof(*c));
-    const char *db = NULL;
-
-    if (c == NULL)
-        return NULL;
-    if (m != NULL && vnode_str(m, "database_check", &db, e) == 1 &&
-        (c->database_check = strdup(db)) == NULL) {
-        free(c);
-        return NULL;
-    }
-    return c;
-}
+static const vsetting_t mosparo_settings[] = {
+    {.key = "database_check", .kind = VSET_STR,
+     .offset = offsetof(vmosparo_conf_t, database_check),
+     .doc = "the check whose status is databaseStatus"},
+    {0}};
 
 static vbody_t *mosparo_fn(const vview_t *v, const vreq_t *r)
 {
@@ -181,7 +163,8 @@ static void mosparo_answer(vreq_t *r, vans_t *ans)
 const voutput_t voutput_mosparo = {
     .id = "mosparo", .path = "/api/v1/health/check",
     .content_type = "application/json", .allow = "GET, HEAD",
-    .allow_list = 1, .configure = mosparo_configure, .free_conf = mosparo_free,
+    .allow_list = 1, .settings = mosparo_settings,
+    .conf_size = sizeof(vmosparo_conf_t),
     .answer = mosparo_answer,
     .doc_format = "mosparo's health API, behind the allow list",
     .doc_codes = "200 / 500; 403"};

@@ -16,7 +16,7 @@
 
 #include <sys/socket.h>
 
-#include "config/vnode.h"
+#include "config/settings.h"
 #include "outputs/format.h"
 #include "snapshot.h"
 
@@ -44,11 +44,11 @@ typedef struct voutput {
     const char *allow;        /* mandatory: methods, as in Allow */
     int subpaths;             /* 1: also path/<name>; 2: only path/<name> */
     int allow_list;           /* 1: only clients on the health allow list */
-    /* optional: reads its own keys from the endpoint's map (NULL when the
-     * endpoint has no map). Returns the settings (freed with free_conf)
-     * or NULL after adding errors. */
-    void *(*configure)(vnode_t *map, verrs_t *e);
-    void (*free_conf)(void *conf);
+    /* optional: its own keys under `endpoints: <id>:`, read into a struct
+     * of conf_size bytes (zeroed, defaults applied) that the answer gets
+     * as req->conf. */
+    const vsetting_t *settings;
+    size_t conf_size;
     /* mandatory: answers a request routed to it. */
     void (*answer)(vreq_t *req, vans_t *ans);
     /* mandatory: for the table in docs/endpoints.md (a unit test keeps the
@@ -75,7 +75,7 @@ struct vreq {
     size_t body_len;
     vitals_snapshot_t *snap;
     const voutput_t *output;
-    const void *conf; /* what output->configure returned, or NULL */
+    const void *conf; /* the output's settings (conf_size bytes), or NULL */
     const struct sockaddr *client;
     int details; /* 0: show only the overall status, nothing a check says */
     const vactions_t *act;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "outputs/output.h"
@@ -267,33 +268,37 @@ typedef struct {
 static const char *const report_names[3] = {"Healthy", "Degraded",
                                             "Unhealthy"};
 
-static void *report_configure(vnode_t *m, verrs_t *e)
+/* status_codes: {Healthy: 200, Degraded: 200, Unhealthy: 503}, each
+ * optional (the default, as the ASP.NET Core HealthReport's own
+ * endpoint, is 200 whatever the status). */
+static int parse_codes(vnode_t *codes, void *field, verrs_t *e)
 {
-    vreport_conf_t *c = calloc(1, sizeof(*c));
-    vnode_t *codes = m ? vnode_get(m, "status_codes") : NULL;
+    unsigned *c = field;
+    int bad = 0;
 
-    if (c == NULL)
-        return NULL;
-    /* Seed 001: HTTP 200 whatever the status. */
-    c->codes[0] = c->codes[1] = c->codes[2] = 200;
-    if (codes == NULL)
-        return c;
     if (codes->kind != VNODE_MAP) {
         verrs_add(e, codes, "'status_codes': expected a map such as "
                             "{Unhealthy: 503}");
-        free(c);
-        return NULL;
+        return -1;
     }
     for (size_t i = 0; i < 3; i++) {
         int64_t code;
+        int rc = vnode_int(codes, report_names[i], 200, 599, &code, e);
 
-        if (vnode_int(codes, report_names[i], 200, 599, &code, e) == 1)
-            c->codes[i] = (unsigned)code;
+        if (rc == 1)
+            c[i] = (unsigned)code;
+        bad |= rc < 0;
     }
     vnode_map_done(codes, "status_codes (use Healthy, Degraded, Unhealthy)",
                    e);
-    return c;
+    return bad ? -1 : 0;
 }
+
+static const vsetting_t report_settings[] = {
+    {.key = "status_codes", .kind = VSET_CUSTOM,
+     .offset = offsetof(vreport_conf_t, codes), .parse = parse_codes,
+     .doc = "the HTTP status for each status (200 for those left out)"},
+    {0}};
 
 static vbody_t *report_fn(const vview_t *v, const vreq_t *r)
 {
@@ -313,12 +318,13 @@ static void report_answer(vreq_t *r, vans_t *ans)
     if (vreq_tags(r, ans, &sel, tags, MAX_TAGS) != 0)
         return;
     if ((b = vreq_view(r, ans, NULL, &sel, report_fn)) != NULL)
-        ans->status = c ? c->codes[b->health] : 200;
+        ans->status = c && c->codes[b->health] ? c->codes[b->health] : 200;
 }
 
 const voutput_t voutput_report = {
     .id = "report", .path = "/api/v2/health", .content_type = "application/json",
-    .allow = "GET, HEAD", .configure = report_configure, .free_conf = free,
+    .allow = "GET, HEAD", .settings = report_settings,
+    .conf_size = sizeof(vreport_conf_t),
     .answer = report_answer,
     .doc_format = "The ASP.NET Core HealthReport",
     .doc_codes = "200 always (configurable)"};
