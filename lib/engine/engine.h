@@ -71,9 +71,14 @@ typedef struct vpool vpool_t;
 
 typedef struct vengine vengine_t;
 
-/* Called after each publication, on the scheduler thread, with v->lock
- * held: it must only hand the snapshot on (take a reference, queue it). */
+/* Called after each publication with e->lock held (on the scheduler
+ * thread, or a thread that changed the engine): it must only hand the
+ * snapshot on (take a reference, queue it, signal its own thread), never
+ * block or call back into the engine. History, notifications, systemd
+ * status and gRPC Watch streams hang off this. */
 typedef void (*vengine_publish_fn)(vitals_snapshot_t *s, void *data);
+
+#define VENGINE_MAX_SUBSCRIBERS 8
 
 struct vengine {
     pthread_mutex_t lock; /* checks, heap, per-check state */
@@ -95,8 +100,11 @@ struct vengine {
     int64_t last_publish;
     int64_t publish_interval_ns;
     uint64_t generation;
-    vengine_publish_fn on_publish;
-    void *on_publish_data;
+    struct {
+        vengine_publish_fn fn;
+        void *data;
+    } subs[VENGINE_MAX_SUBSCRIBERS];
+    size_t nsubs;
 
     /* The lifecycle, shown in every snapshot. */
     int started_up; /* every check completed a run once: latched */
@@ -126,6 +134,11 @@ int vengine_set_service(vengine_t *e, const char *id,
                         const char *description, const char *version,
                         const char *release_id);
 void vengine_set_log(vengine_t *e, vitals_log_fn fn, void *data);
+/* Calls fn(snapshot, data) after every publication from now on, starting
+ * with the current snapshot. VITALS_ENOMEM past VENGINE_MAX_SUBSCRIBERS.
+ * Unsubscribe before data goes away. */
+int vengine_subscribe(vengine_t *e, vengine_publish_fn fn, void *data);
+void vengine_unsubscribe(vengine_t *e, vengine_publish_fn fn, void *data);
 /* The latest snapshot: a new reference. */
 vitals_snapshot_t *vengine_snapshot(vengine_t *e);
 /* Grows with every publication; a cheap "is there a newer snapshot". */

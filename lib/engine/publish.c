@@ -188,8 +188,38 @@ void vengine_publish(vengine_t *e, int64_t now)
     e->urgent = 0;
     e->last_publish = now;
     swap(e, s);
-    if (e->on_publish != NULL)
-        e->on_publish(s, e->on_publish_data);
+    for (size_t i = 0; i < e->nsubs; i++)
+        e->subs[i].fn(s, e->subs[i].data);
+}
+
+int vengine_subscribe(vengine_t *e, vengine_publish_fn fn, void *data)
+{
+    int rc = VITALS_OK;
+
+    pthread_mutex_lock(&e->lock);
+    if (e->nsubs == VENGINE_MAX_SUBSCRIBERS) {
+        rc = VITALS_ENOMEM;
+    } else {
+        e->subs[e->nsubs].fn = fn;
+        e->subs[e->nsubs++].data = data;
+        fn(e->snap, data);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+void vengine_unsubscribe(vengine_t *e, vengine_publish_fn fn, void *data)
+{
+    pthread_mutex_lock(&e->lock);
+    for (size_t i = 0; i < e->nsubs; i++) {
+        if (e->subs[i].fn != fn || e->subs[i].data != data)
+            continue;
+        memmove(&e->subs[i], &e->subs[i + 1],
+                (e->nsubs - i - 1) * sizeof(e->subs[0]));
+        e->nsubs--;
+        break;
+    }
+    pthread_mutex_unlock(&e->lock);
 }
 
 vitals_snapshot_t *vengine_snapshot(vengine_t *e)
