@@ -152,7 +152,9 @@ start_vitalsd() { # CONFIG LOGFILE: sets VPID
   VPID=$!
   PIDS+=("$VPID")
 }
-stop_pid() {
+stop_pid() { # vitalsd drains on the first SIGTERM; the second stops it
+  kill "$1" 2>/dev/null || true
+  sleep 0.2
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
