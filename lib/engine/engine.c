@@ -11,13 +11,17 @@
 
 #include "checks/push.h"
 #include "util/duration.h"
+#include "util/text.h"
 #include "util/utf8.h"
 
 #define NO_HEAP SIZE_MAX
 
+/* Every message reaches the log callback as one line of printable text:
+ * a check's output or a pushed report may carry newlines and terminal
+ * escapes that would otherwise forge log lines. */
 void vengine_log(vengine_t *e, vitals_log_level_t level, const char *fmt, ...)
 {
-    char buf[1024];
+    char buf[1024], line[2048];
     va_list ap;
 
     if (e->log_fn == NULL)
@@ -25,7 +29,8 @@ void vengine_log(vengine_t *e, vitals_log_level_t level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    e->log_fn(level, buf, e->log_data);
+    vtext_escape(line, sizeof(line), buf);
+    e->log_fn(level, line, e->log_data);
 }
 
 /* ------------------------------------------------------------------------

@@ -37,15 +37,27 @@
 #include "outputs/output.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/text.h"
 
-/* s on one line: each CRLF, CR or LF becomes one space. */
+/* s on one line: each CRLF, CR or LF becomes one space, and any other
+ * control character is escaped (\x1b), so that a check's output can
+ * neither break the line nor paint the reader's terminal. */
 static void put_line(vbuf_t *b, const char *s)
 {
     while (*s != '\0') {
         size_t n = strcspn(s, "\r\n");
+        char safe[1024];
 
-        vbuf_add(b, s, n);
-        s += n;
+        while (n > 0) {
+            size_t chunk = n < 200 ? n : 200;
+            char piece[201];
+
+            memcpy(piece, s, chunk);
+            piece[chunk] = '\0';
+            vbuf_add(b, safe, vtext_escape(safe, sizeof(safe), piece));
+            s += chunk;
+            n -= chunk;
+        }
         if (*s == '\0')
             break;
         vbuf_add(b, " ", 1);
