@@ -94,10 +94,45 @@ static void test_push_flow(void **state)
     assert_int_equal(vd_stop(d), 0);
 }
 
+/* A report carrying a newline and terminal escapes can neither forge a
+ * log line nor reach a reader's terminal raw. */
+static void test_log_injection(void **state)
+{
+    const char *h[] = {"Content-Type: application/json", NULL};
+    vd_t *d = vd_start("listen: [\"127.0.0.1:0\"]\n"
+                       "checks:\n"
+                       "  backup: {type: push, ttl: 1h}\n");
+    vresp_t r;
+    char *log;
+
+    (void)state;
+    r = vd_request(d, "PUT", "/health/backup",
+                   "{\"status\": \"fail\", \"output\": \"disk full\\n"
+                   "2026-12-04T00:00:00Z ERROR forged\\u001b[31m\"}",
+                   h);
+    assert_int_equal(r.status, 204);
+    vresp_free(&r);
+    assert_true(vd_log_wait(d, "forged", 3000));
+    log = vd_log(d);
+    assert_null(strchr(log, '\x1b'));
+    assert_non_null(strstr(log, "disk full\\n2026-12-04T00:00:00Z ERROR "
+                                "forged\\x1b[31m"));
+    assert_null(strstr(log, "\n2026-12-04T00:00:00Z ERROR forged"));
+    free(log);
+    r = vd_get(d, "/readyz?verbose");
+    assert_int_equal(r.status, 500);
+    assert_string_equal(r.body, "[-]backup failed: disk full "
+                                "2026-12-04T00:00:00Z ERROR forged\\x1b[31m\n"
+                                "readyz check failed\n");
+    vresp_free(&r);
+    assert_int_equal(vd_stop(d), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_push_flow),
+        cmocka_unit_test(test_log_injection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
