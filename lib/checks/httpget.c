@@ -70,20 +70,17 @@ static int is_token(const char *s)
 /* url: parsed by libcurl now, so that a typo is a configuration error with
  * a position. The message never quotes the value: it may hold a password
  * in its userinfo or a token in its query. */
-static int read_url(vnode_t *settings, vhttp_target_t *t, verrs_t *e)
+int vhttp_parse_url(vnode_t *node, void *field, verrs_t *e)
 {
+    vhttp_target_t *t = field;
     const char *url = NULL;
     char *scheme = NULL, *shown = NULL;
-    vnode_t *node;
     CURLU *h;
     CURLUcode uc;
-    int rc = vnode_str(settings, "url", &url, e);
+    int rc;
 
-    if (rc == 0)
-        verrs_add(e, settings, "missing required key 'url'");
-    if (rc <= 0)
+    if (vnode_as_str(node, "url", &url, e) != 0)
         return -1;
-    node = vnode_get(settings, "url");
     if (curl_ready() != CURLE_OK) {
         verrs_add(e, node, "'url': cannot initialise libcurl");
         return -1;
@@ -149,16 +146,15 @@ static int append_line(struct curl_slist **list, const char *line)
 
 /* headers: a map of names to values. Values are never quoted in a
  * message: they are where tokens live. */
-static int read_headers(vnode_t *settings, vhttp_target_t *t, verrs_t *e)
+int vhttp_parse_headers(vnode_t *map, void *field, verrs_t *e)
 {
-    vnode_t *map = vnode_get(settings, "headers"), *v;
+    vhttp_target_t *t = field;
+    vnode_t *v;
     const char *name, *value;
     char *line;
     size_t i;
     int bad = 0, rc;
 
-    if (!map)
-        return 0;
     if (map->kind != VNODE_MAP) {
         verrs_add(e, map,
                   "'headers': expected a map of header names to values, "
@@ -211,55 +207,30 @@ static int read_headers(vnode_t *settings, vhttp_target_t *t, verrs_t *e)
     return bad ? -1 : 0;
 }
 
-static int read_tls(vnode_t *settings, vhttp_target_t *t, verrs_t *e)
+/* A CA file that is never used is a mistake worth saying. */
+int vhttp_target_check(const vhttp_target_t *t, vnode_t *settings,
+                       verrs_t *e)
 {
-    const char *ca = NULL;
-    int rc, bad = 0;
-
-    t->verify = 1;
-    bad |= vnode_bool(settings, "verify", &t->verify, e) < 0;
-    rc = vnode_str(settings, "ca_file", &ca, e);
-    if (rc < 0)
-        return -1;
-    if (rc == 0)
-        return bad ? -1 : 0;
-    if (ca[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "ca_file"),
-                  "'ca_file': must not be empty");
-        return -1;
-    }
-    /* A CA file that is never used is a mistake worth saying. */
-    if (!t->verify) {
-        verrs_add(e, vnode_get(settings, "ca_file"),
-                  "'ca_file' goes with verify: true");
-        return -1;
-    }
-    if (!(t->ca_file = strdup(ca))) {
-        verrs_add(e, settings, "out of memory");
-        return -1;
-    }
-    return bad ? -1 : 0;
+    if (t->ca_file == NULL || t->verify)
+        return 0;
+    verrs_add(e, vnode_get(settings, "ca_file"),
+              "'ca_file' goes with verify: true");
+    return -1;
 }
 
-int vhttp_target_read(vnode_t *settings, vhttp_target_t *t, verrs_t *e)
-{
-    int bad = 0;
 
-    bad |= read_url(settings, t, e) != 0;
-    bad |= read_headers(settings, t, e) != 0;
-    bad |= read_tls(settings, t, e) != 0;
-    return bad ? -1 : 0;
-}
-
-void vhttp_target_clear(vhttp_target_t *t)
+/* The url may hold a password in its userinfo. */
+void vhttp_free_url(void *field)
 {
-    if (!t)
-        return;
-    free(t->url);
+    vhttp_target_t *t = field;
+
+    vcheck_free_secret(t->url);
     free(t->shown);
-    curl_slist_free_all(t->headers);
-    free(t->ca_file);
-    memset(t, 0, sizeof(*t));
+}
+
+void vhttp_free_headers(void *field)
+{
+    curl_slist_free_all(((vhttp_target_t *)field)->headers);
 }
 
 int vhttp_target_default_header(vhttp_target_t *t, const char *name,

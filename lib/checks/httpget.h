@@ -29,12 +29,31 @@ typedef struct vhttp_target {
     char *ca_file;              /* NULL: the system's CAs */
 } vhttp_target_t;
 
-/* Reads url (required, http or https), headers, verify and ca_file from
- * settings into t (zeroed by the caller). Reads every key even after an
- * error. 0, or -1 after adding errors to e; either way free t with
- * vhttp_target_clear. */
-int vhttp_target_read(vnode_t *settings, vhttp_target_t *t, verrs_t *e);
-void vhttp_target_clear(vhttp_target_t *t);
+/* The rows of url (required, http or https), headers, verify (default
+ * true) and ca_file, for the settings table of a type whose state holds a
+ * vhttp_target_t called member. */
+#define VHTTP_TARGET_SETTINGS(type, member)                                  \
+    {.key = "url", .kind = VSET_CUSTOM, .offset = offsetof(type, member),    \
+     .flags = VSET_REQUIRED | VSET_SECRET, .parse = vhttp_parse_url,         \
+     .free = vhttp_free_url},                                                \
+    {.key = "headers", .kind = VSET_CUSTOM,                                  \
+     .offset = offsetof(type, member), .flags = VSET_SECRET,                 \
+     .parse = vhttp_parse_headers, .free = vhttp_free_headers},              \
+    {.key = "verify", .kind = VSET_BOOL,                                     \
+     .offset = offsetof(type, member.verify), .def = "true"},                \
+    {.key = "ca_file", .kind = VSET_STR,                                     \
+     .offset = offsetof(type, member.ca_file), .flags = VSET_NONEMPTY}
+
+/* The parse and free functions of those rows (their field is the whole
+ * vhttp_target_t). */
+int vhttp_parse_url(vnode_t *node, void *field, verrs_t *e);
+void vhttp_free_url(void *field);
+int vhttp_parse_headers(vnode_t *node, void *field, verrs_t *e);
+void vhttp_free_headers(void *field);
+/* What the rows cannot say alone: ca_file goes with verify. 0, or -1 after
+ * adding an error about settings' keys to e. */
+int vhttp_target_check(const vhttp_target_t *t, vnode_t *settings,
+                       verrs_t *e);
 
 /* Appends the header line "Name: value" unless t already has a header
  * called name (case-insensitive). 0, or -1 when out of memory. */

@@ -253,8 +253,8 @@ void vcheck_unref(vcheck_t *c)
     if (c == NULL ||
         atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
         return;
-    if (c->type != NULL && c->type->free != NULL)
-        c->type->free(c->type_state);
+    if (c->type != NULL)
+        vcheck_state_free(c->type, c->type_state);
     if (c->free_data != NULL)
         c->free_data(c->data);
     free_strv(c->tags, c->ntags);
@@ -532,7 +532,7 @@ int vitals_add_builtin(vitals_t *v, const char *name,
     if (settings != NULL) {
         c->type = t;
         c->type_name = t->name;
-        c->type_state = t->configure(settings, e);
+        c->type_state = vcheck_configure(t, settings, NULL, e);
         vnode_map_done(settings, "settings", e);
     }
     if (e->n == 0 && c->type_state != NULL) {

@@ -374,10 +374,10 @@ static void check_config_ok(const char *dsn)
     snprintf(json, sizeof(json), "{\"dsn\": \"%s\"}", dsn);
     settings = vnode_from_json(json, e);
     assert_non_null(settings);
-    st = vcheck_mysql.configure(settings, e);
+    st = vcheck_configure(&vcheck_mysql, settings, NULL, e);
     if (!st)
         fail_msg("configure %s: %s", json, verrs_join(e));
-    vcheck_mysql.free(st);
+    vcheck_state_free(&vcheck_mysql, st);
     vnode_free(settings);
     vitals_errors_free(e);
 }

@@ -373,10 +373,10 @@ static void check_config_ok(const char *json)
     void *st;
 
     assert_non_null(settings);
-    st = vcheck_redis.configure(settings, e);
+    st = vcheck_configure(&vcheck_redis, settings, NULL, e);
     if (!st)
         fail_msg("configure %s: %s", json, verrs_join(e));
-    vcheck_redis.free(st);
+    vcheck_state_free(&vcheck_redis, st);
     vnode_free(settings);
     vitals_errors_free(e);
 }
