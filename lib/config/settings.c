@@ -308,29 +308,41 @@ const char *vset_text(const vsetting_t *table, vnode_t *map, const char *key)
  * Freeing
  */
 
-static void free_string(char *s, int secret)
+static void wipe_string(char *s)
 {
-    if (s != NULL && secret)
+    if (s != NULL)
         explicit_bzero(s, strlen(s));
-    free(s);
 }
 
-void vset_free(const vsetting_t *table, void *out)
+void vset_wipe(const vsetting_t *table, void *out)
 {
     if (out == NULL)
         return;
     for (const vsetting_t *row = table; row->key != NULL; row++) {
-        int secret = (row->flags & VSET_SECRET) != 0;
+        if (!(row->flags & VSET_SECRET))
+            continue;
+        if (row->kind == VSET_STR)
+            wipe_string(*FIELD(out, row, char *));
+        else if (row->kind == VSET_STRLIST)
+            for (char **p = *FIELD(out, row, char **); p && *p; p++)
+                wipe_string(*p);
+    }
+}
 
+/* Custom fields wipe their own secrets in their free function. */
+void vset_free(const vsetting_t *table, void *out)
+{
+    if (out == NULL)
+        return;
+    vset_wipe(table, out);
+    for (const vsetting_t *row = table; row->key != NULL; row++) {
         if (row->kind == VSET_STR) {
             char **s = FIELD(out, row, char *);
-            free_string(*s, secret);
+            free(*s);
             *s = NULL;
         } else if (row->kind == VSET_STRLIST) {
             char ***list = FIELD(out, row, char **);
-            for (char **p = *list; p != NULL && *p != NULL; p++)
-                free_string(*p, secret);
-            free(*list);
+            vnode_strv_free(*list);
             *list = NULL;
         } else if (row->kind == VSET_CUSTOM && row->free != NULL) {
             row->free(FIELD(out, row, char));

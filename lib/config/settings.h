@@ -82,6 +82,10 @@ size_t vset_read(const vsetting_t *table, vnode_t *map, void *out,
  * 'degraded_below' (512MB)"). "?" when neither. Static or borrowed. */
 const char *vset_text(const vsetting_t *table, vnode_t *map, const char *key);
 
+/* Overwrites the VSET_SECRET strings and lists of out with zeros, in
+ * place (vset_free does it before freeing). */
+void vset_wipe(const vsetting_t *table, void *out);
+
 /* Frees what vset_defaults and vset_read stored in out (strings, lists,
  * custom fields; secrets wiped first), not out itself. */
 void vset_free(const vsetting_t *table, void *out);
