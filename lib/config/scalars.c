@@ -58,15 +58,8 @@ int vscalar_is_real(const char *s)
             digits++;
     if (digits == 0)
         return 0;
-    if (*s == 'e' || *s == 'E') {
-        s++;
-        if (*s == '-' || *s == '+')
-            s++;
-        if (!is_digit(*s))
-            return 0;
-        while (is_digit(*s))
-            s++;
-    }
+    if (*s == 'e' || *s == 'E')
+        return is_int_text(s + 1); /* the exponent: [-+]?digits */
     return *s == '\0';
 }
 

@@ -20,9 +20,13 @@ static int bounded(const vsetting_t *row)
     return row->min != 0 || row->max != 0;
 }
 
-static int not_positive(const vnode_t *v, const char *key, verrs_t *e)
+/* VSET_POSITIVE: "must be more than 0" unless the value read is. */
+static int positive_ok(const vsetting_t *row, const vnode_t *v, int positive,
+                       verrs_t *e)
 {
-    verrs_add(e, v, "'%s': must be more than 0", key);
+    if (!(row->flags & VSET_POSITIVE) || positive)
+        return 0;
+    verrs_add(e, v, "'%s': must be more than 0", row->key);
     return -1;
 }
 
@@ -105,10 +109,9 @@ static int read_int(const vsetting_t *row, const vnode_t *v, void *out,
         lo = 0;
         hi = UINT_MAX;
     }
-    if (vnode_as_int(v, row->key, lo, hi, &x, e) != 0)
+    if (vnode_as_int(v, row->key, lo, hi, &x, e) != 0 ||
+        positive_ok(row, v, x > 0, e) != 0)
         return -1;
-    if ((row->flags & VSET_POSITIVE) && x <= 0)
-        return not_positive(v, row->key, e);
     if (row->kind == VSET_UINT)
         *FIELD(out, row, unsigned) = (unsigned)x;
     else
@@ -119,41 +122,36 @@ static int read_int(const vsetting_t *row, const vnode_t *v, void *out,
 static int read_double(const vsetting_t *row, const vnode_t *v, void *out,
                        verrs_t *e)
 {
-    double x;
+    double *x = FIELD(out, row, double), y;
 
-    if (vnode_as_double(v, row->key, &x, e) != 0 ||
-        double_in_bounds(row, v, x, e) != 0)
+    if (vnode_as_double(v, row->key, &y, e) != 0 ||
+        double_in_bounds(row, v, y, e) != 0 || positive_ok(row, v, y > 0, e))
         return -1;
-    if ((row->flags & VSET_POSITIVE) && x <= 0)
-        return not_positive(v, row->key, e);
-    *FIELD(out, row, double) = x;
+    *x = y;
     return 0;
 }
 
 static int read_duration(const vsetting_t *row, const vnode_t *v, void *out,
                          verrs_t *e)
 {
-    int64_t ms;
+    int64_t *ms = FIELD(out, row, int64_t), y;
 
-    if (vnode_as_duration(v, row->key, &ms, e) != 0 ||
-        duration_in_bounds(row, v, ms, e) != 0)
+    if (vnode_as_duration(v, row->key, &y, e) != 0 ||
+        duration_in_bounds(row, v, y, e) != 0 || positive_ok(row, v, y > 0, e))
         return -1;
-    if ((row->flags & VSET_POSITIVE) && ms <= 0)
-        return not_positive(v, row->key, e);
-    *FIELD(out, row, int64_t) = ms;
+    *ms = y;
     return 0;
 }
 
 static int read_size(const vsetting_t *row, const vnode_t *v, void *out,
                      verrs_t *e)
 {
-    uint64_t bytes;
+    uint64_t *bytes = FIELD(out, row, uint64_t), y;
 
-    if (vnode_as_size(v, row->key, &bytes, e) != 0)
+    if (vnode_as_size(v, row->key, &y, e) != 0 ||
+        positive_ok(row, v, y > 0, e) != 0)
         return -1;
-    if ((row->flags & VSET_POSITIVE) && bytes == 0)
-        return not_positive(v, row->key, e);
-    *FIELD(out, row, uint64_t) = bytes;
+    *bytes = y;
     return 0;
 }
 
