@@ -91,6 +91,34 @@ const char *vcheck_type_names(void)
     return names;
 }
 
+typedef struct type_conf {
+    char *type;
+} type_conf_t;
+
+static const vsetting_t type_settings[] = {
+    {.key = "type", .kind = VSET_STR, .offset = offsetof(type_conf_t, type),
+     .flags = VSET_REQUIRED},
+    {0}};
+
+const vcheck_type_t *vcheck_type_read(vnode_t *settings, const char *what,
+                                      verrs_t *e)
+{
+    const vcheck_type_t *t = NULL;
+    type_conf_t tc = {0};
+
+    if (vset_read(type_settings, settings, &tc, what, e) == 0 &&
+        (t = vcheck_type_find(tc.type)) == NULL)
+        verrs_add(e, vnode_get(settings, "type"),
+                  "%s: unknown check type '%s' (known: %s)", what, tc.type,
+                  vcheck_type_names());
+    /* Without a type its keys are unknown too, and saying so for each
+     * would bury the one real error. */
+    if (t == NULL)
+        vnode_touch_all(settings);
+    vset_free(type_settings, &tc);
+    return t;
+}
+
 void *vcheck_configure(const vcheck_type_t *t, vnode_t *settings,
                        const char *what, verrs_t *e)
 {

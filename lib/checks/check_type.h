@@ -42,6 +42,12 @@ typedef struct vcheck_type {
     void (*run)(void *state, vitals_result_t *r);
 } vcheck_type_t;
 
+/* Reads the required key `type` of settings, a check's map: the type, or
+ * NULL after an error naming the check (what: "check 'db'") - and then
+ * every key of settings is marked read, since none can be checked. */
+const vcheck_type_t *vcheck_type_read(vnode_t *settings, const char *what,
+                                      verrs_t *e);
+
 /* Reads the keys of type t from settings (the check's whole map; generic
  * keys are already marked read) into a new state. what names the check in
  * messages ("check 'db'"; NULL: unnamed). Returns the state (free with

@@ -51,29 +51,18 @@ static void group_free(void *state)
 static int read_member(group_t *g, vnode_t *key, vnode_t *m, verrs_t *e)
 {
     member_t *mb = &g->m[g->n];
-    const char *type = NULL;
     char what[200];
 
+    snprintf(what, sizeof(what), "group member '%s'", key->str);
     if (m->kind != VNODE_MAP) {
-        verrs_add(e, m, "group member '%s': expected a map of keys",
-                  key->str);
+        verrs_add(e, m, "%s: expected a map of keys", what);
         return -1;
     }
-    if (vnode_str(m, "type", &type, e) == 0)
-        verrs_add(e, m, "group member '%s': missing required key 'type'",
-                  key->str);
-    if (type == NULL)
+    if ((mb->type = vcheck_type_read(m, what, e)) == NULL)
         return -1;
-    if ((mb->type = vcheck_type_find(type)) == NULL) {
-        verrs_add(e, vnode_get(m, "type"),
-                  "group member '%s': unknown check type '%s' (known: %s)",
-                  key->str, type, vcheck_type_names());
-        return -1;
-    }
     if ((mb->name = strdup(key->str)) == NULL)
         return -1;
     g->n++; /* from here group_free cleans up this member */
-    snprintf(what, sizeof(what), "group member '%s'", key->str);
     if ((mb->state = vcheck_configure(mb->type, m, what, e)) == NULL)
         return -1;
     vnode_map_done(m, what, e);

@@ -150,7 +150,8 @@ static void read_listener(vnode_t *item, vconf_t *c, verrs_t *e)
         bad = vset_read(listener_settings, item, &l, "'listen'", e);
         vnode_map_done(item, "a listener", e);
         where = vnode_get(item, "address");
-    } else if (item->kind == VNODE_SCALAR && (l.address = strdup(item->str)) == NULL) {
+    } else if (item->kind == VNODE_SCALAR &&
+               (l.address = strdup(item->str)) == NULL) {
         verrs_add(e, item, "out of memory");
         bad = 1;
     } else if (item->kind != VNODE_SCALAR) {
@@ -187,50 +188,42 @@ static void read_listen(vnode_t *root, vconf_t *c, verrs_t *e)
  * defaults and checks
  */
 
-/* The generic keys of a check, and its type. No row has a default: the
- * engine's vitals_check_opts_init is the one source of them, and the
- * `defaults:` section overrides the timing. */
-typedef struct check_conf {
-    vitals_check_opts_t o;
-    char *type;
-} check_conf_t;
-
+/* The generic keys of a check. No row has a default: the engine's
+ * vitals_check_opts_init is the one source of them, and the `defaults:`
+ * section overrides the timing. */
 #define TIMING_SETTINGS                                                      \
     {.key = "interval", .kind = VSET_DURATION,                               \
-     .offset = offsetof(check_conf_t, o.interval_ms),                        \
+     .offset = offsetof(vitals_check_opts_t, interval_ms),                   \
      .flags = VSET_POSITIVE},                                                \
     {.key = "timeout", .kind = VSET_DURATION,                                \
-     .offset = offsetof(check_conf_t, o.timeout_ms),                         \
+     .offset = offsetof(vitals_check_opts_t, timeout_ms),                    \
      .flags = VSET_POSITIVE},                                                \
     {.key = "initial_delay", .kind = VSET_DURATION,                          \
-     .offset = offsetof(check_conf_t, o.initial_delay_ms)}
+     .offset = offsetof(vitals_check_opts_t, initial_delay_ms)}
 
 static const vsetting_t defaults_settings[] = {TIMING_SETTINGS, {0}};
 
 static const vsetting_t check_settings[] = {
     TIMING_SETTINGS,
     {.key = "critical", .kind = VSET_BOOL,
-     .offset = offsetof(check_conf_t, o.critical)},
+     .offset = offsetof(vitals_check_opts_t, critical)},
     {.key = "failure_threshold", .kind = VSET_UINT,
-     .offset = offsetof(check_conf_t, o.failure_threshold), .min = 1,
+     .offset = offsetof(vitals_check_opts_t, failure_threshold), .min = 1,
      .max = 1000},
     {.key = "success_threshold", .kind = VSET_UINT,
-     .offset = offsetof(check_conf_t, o.success_threshold), .min = 1,
+     .offset = offsetof(vitals_check_opts_t, success_threshold), .min = 1,
      .max = 1000},
     {.key = "description", .kind = VSET_STR,
-     .offset = offsetof(check_conf_t, o.description)},
+     .offset = offsetof(vitals_check_opts_t, description)},
     {.key = "tags", .kind = VSET_STRLIST,
-     .offset = offsetof(check_conf_t, o.tags)},
-    {.key = "type", .kind = VSET_STR, .offset = offsetof(check_conf_t, type),
-     .flags = VSET_REQUIRED},
+     .offset = offsetof(vitals_check_opts_t, tags)},
     {0}};
 
-static void read_defaults(vnode_t *root, check_conf_t *d, verrs_t *e)
+static void read_defaults(vnode_t *root, vitals_check_opts_t *d, verrs_t *e)
 {
     vnode_t *m = get_map(root, "defaults", e);
 
-    memset(d, 0, sizeof(*d));
-    vitals_check_opts_init(&d->o);
+    vitals_check_opts_init(d);
     if (m == NULL)
         return;
     vset_read(defaults_settings, m, d, "defaults", e);
@@ -265,35 +258,13 @@ static char *fingerprint(const vnode_t *m, const vitals_check_opts_t *o)
     return fp;
 }
 
-/* Marks every key of m read: when the type is unknown, so are its keys,
- * and calling each of them unknown too would bury the one real error. */
-static void mark_all_read(vnode_t *m)
-{
-    for (size_t i = 0; i < m->n; i++)
-        m->used[i] = 1;
-}
-
-/* The type of the check named what, or NULL after an error. */
-static const vcheck_type_t *find_type(const check_conf_t *cc, vnode_t *m,
-                                      const char *what, verrs_t *e)
-{
-    const vcheck_type_t *type = vcheck_type_find(cc->type);
-
-    if (type == NULL && cc->type != NULL)
-        verrs_add(e, vnode_get(m, "type"),
-                  "%s: unknown check type '%s' (known: %s)", what, cc->type,
-                  vcheck_type_names());
-    if (type == NULL)
-        mark_all_read(m);
-    return type;
-}
 
 /* Adds the check made of cc and state (taken) to c. */
 static void add_check(vconf_t *c, vnode_t *key, vnode_t *m,
-                      const check_conf_t *cc, const vcheck_type_t *type,
-                      void *state, verrs_t *e)
+                      const vitals_check_opts_t *cc,
+                      const vcheck_type_t *type, void *state, verrs_t *e)
 {
-    vcheck_t *ch = vcheck_new(key->str, &cc->o);
+    vcheck_t *ch = vcheck_new(key->str, cc);
 
     if (ch == NULL) {
         verrs_add(e, key, "out of memory");
@@ -303,7 +274,7 @@ static void add_check(vconf_t *c, vnode_t *key, vnode_t *m,
     ch->type = type;
     ch->type_name = type->name;
     ch->type_state = state;
-    ch->fingerprint = fingerprint(m, &cc->o);
+    ch->fingerprint = fingerprint(m, cc);
     if (ch->fingerprint == NULL || conf_push(c, ch) != 0) {
         verrs_add(e, key, "out of memory");
         vcheck_unref(ch);
@@ -311,11 +282,11 @@ static void add_check(vconf_t *c, vnode_t *key, vnode_t *m,
 }
 
 static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
-                       const check_conf_t *d, verrs_t *e)
+                       const vitals_check_opts_t *d, verrs_t *e)
 {
     const char *name = key->str;
     const vcheck_type_t *type;
-    check_conf_t cc = *d;
+    vitals_check_opts_t cc = *d;
     size_t before = e->n;
     void *state = NULL;
     char what[160];
@@ -331,9 +302,9 @@ static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
                   "'.', '_' or '-'",
                   name);
     vset_read(check_settings, m, &cc, what, e);
-    for (cc.o.ntags = 0; cc.o.tags && cc.o.tags[cc.o.ntags]; cc.o.ntags++)
+    for (cc.ntags = 0; cc.tags && cc.tags[cc.ntags]; cc.ntags++)
         continue;
-    if ((type = find_type(&cc, m, what, e)) != NULL)
+    if ((type = vcheck_type_read(m, what, e)) != NULL)
         state = vcheck_configure(type, m, what, e);
     vnode_map_done(m, what, e);
     if (e->n == before && state != NULL)
@@ -345,8 +316,8 @@ static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
 
 /* A list of checks is the mistake of a newcomer who read the keys as
  * fields: say how the map is written. */
-static void read_checks(vnode_t *root, vconf_t *c, const check_conf_t *d,
-                        verrs_t *e)
+static void read_checks(vnode_t *root, vconf_t *c,
+                        const vitals_check_opts_t *d, verrs_t *e)
 {
     vnode_t *m = vnode_get(root, "checks");
 
@@ -389,7 +360,7 @@ static void read_http(vnode_t *root, vconf_t *c, verrs_t *e)
 static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
 {
     vnode_t *root = vyaml_load_file(path, e);
-    check_conf_t d;
+    vitals_check_opts_t d;
 
     memset(c, 0, sizeof(*c));
     if (root == NULL)

@@ -267,6 +267,13 @@ void vnode_touch(vnode_t *map, const char *key)
         mark_used(map, i);
 }
 
+void vnode_touch_all(vnode_t *map)
+{
+    for (size_t i = 0; map != NULL && map->kind == VNODE_MAP && i < map->n;
+         i++)
+        mark_used(map, i);
+}
+
 void vnode_map_done(const vnode_t *map, const char *what, verrs_t *e)
 {
     if (map == NULL || map->kind != VNODE_MAP)

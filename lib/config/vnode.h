@@ -71,6 +71,8 @@ char *vnode_dump(const vnode_t *n);
 vnode_t *vnode_get(vnode_t *map, const char *key);
 /* Marks key as read without fetching it. */
 void vnode_touch(vnode_t *map, const char *key);
+/* Marks every key of map as read. */
+void vnode_touch_all(vnode_t *map);
 /* Reports every key of map that no getter read, as "unknown key 'k' in
  * <what>". */
 void vnode_map_done(const vnode_t *map, const char *what, verrs_t *e);
@@ -91,8 +93,8 @@ int vnode_as_size(const vnode_t *v, const char *key, uint64_t *out_bytes,
 int vnode_as_strlist(const vnode_t *v, const char *key, char ***out,
                      size_t *count, verrs_t *e);
 
-/* Typed getters by key. Each returns 1 when the key was present and valid (*out
- * set), 0 when absent (*out untouched), -1 when present but invalid (an
+/* Typed getters by key. Each returns 1 when the key was present and valid
+ * (*out set), 0 when absent (*out untouched), -1 when present but invalid (an
  * error naming the key was added to e). */
 int vnode_str(vnode_t *map, const char *key, const char **out, verrs_t *e);
 int vnode_bool(vnode_t *map, const char *key, int *out, verrs_t *e);

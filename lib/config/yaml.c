@@ -272,7 +272,8 @@ static void syntax_error(loader_t *ld, const yaml_parser_t *p)
         verrs_add_at(ld->e, ld->file, yl_line_of(m), yl_col_of(m), "%s (%s)",
                      problem, p->context);
     } else {
-        verrs_add_at(ld->e, ld->file, yl_line_of(m), yl_col_of(m), "%s", problem);
+        verrs_add_at(ld->e, ld->file, yl_line_of(m), yl_col_of(m), "%s",
+                     problem);
     }
 }
 
