@@ -199,6 +199,8 @@ static int read_default(const vsetting_t *row, void *out, verrs_t *e)
  * Tables
  */
 
+/* A default that does not read is a bug in the table (EINVAL); the kinds'
+ * readers say "out of memory" when that is what failed. */
 int vset_defaults(const vsetting_t *table, void *out)
 {
     verrs_t *e = verrs_new();
