@@ -75,18 +75,18 @@ vitals_t *vfuzz_instance(void)
     if (vitals_add_builtin(v, "pushed", &o, "push", "{\"ttl\": \"1h\"}",
                            NULL) != VITALS_OK)
         abort();
-    pthread_mutex_lock(&v->lock);
-    now = vclock_mono(v->clock);
-    run = engine_due(v, now);
+    pthread_mutex_lock(&vitals_engine(v)->lock);
+    now = vclock_mono(vitals_engine(v)->clock);
+    run = vengine_due(vitals_engine(v), now);
     while (run != NULL) {
         vrun_t *next = run->next;
 
-        engine_execute(run);
-        engine_finish(v, run, now);
+        vengine_execute(run);
+        vengine_finish(vitals_engine(v), run, now);
         run = next;
     }
-    engine_publish(v, now);
-    pthread_mutex_unlock(&v->lock);
+    vengine_publish(vitals_engine(v), now);
+    pthread_mutex_unlock(&vitals_engine(v)->lock);
     return v;
 }
 

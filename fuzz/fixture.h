@@ -5,7 +5,7 @@
 #ifndef VITALS_FUZZ_FIXTURE_H
 #define VITALS_FUZZ_FIXTURE_H
 
-#include "engine/engine.h"
+#include "instance.h"
 
 /* A new instance whose checks ran once and whose snapshot is published.
  * Aborts when it cannot be made: a fuzz target without its fixture would

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#include "listen/http.h"
+#include "instance.h"
 #include "jose.h"
 
 /* How long one input may take to be answered: far more than any answer
@@ -92,9 +92,12 @@ static void quiet(vitals_log_level_t level, const char *msg, void *data)
     (void)strlen(msg); /* the line was formatted: reading it is enough */
 }
 
-static struct MHD_Daemon *serve(const char *settings)
+/* The instances served, for the life of the process. */
+static vitals_t *instances[2];
+
+static struct MHD_Daemon *serve(vitals_t **slot, const char *settings)
 {
-    vitals_t *v = vfuzz_instance();
+    vitals_t *v = *slot = vfuzz_instance();
     struct MHD_Daemon *d;
     char *err = NULL;
 
@@ -103,7 +106,7 @@ static struct MHD_Daemon *serve(const char *settings)
         fprintf(stderr, "fuzz: settings refused: %s\n", err ? err : "?");
         abort();
     }
-    if ((d = vserver_start_unbound(v)) == NULL)
+    if ((d = vinstance_serve_unbound(v)) == NULL)
         abort();
     return d;
 }
@@ -117,12 +120,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     signal(SIGPIPE, SIG_IGN);
     show = getenv("VITALS_FUZZ_SHOW") != NULL;
-    daemons[0] = serve(open_settings);
+    daemons[0] = serve(&instances[0], open_settings);
     vfuzz_memfile(vfuzz_secret, strlen(vfuzz_secret), path, sizeof(path),
                   &fd);
     if (asprintf(&settings, protected_settings, path) < 0)
         abort();
-    daemons[1] = serve(settings);
+    daemons[1] = serve(&instances[1], settings);
     close(fd);
     free(settings);
     return 0;

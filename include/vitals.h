@@ -243,6 +243,24 @@ VITALS_EXTERN int vitals_listen_port(const vitals_t *v, size_t i);
  * abandoned, not waited for. Safe to call twice. */
 VITALS_EXTERN void vitals_stop(vitals_t *v, int64_t grace_ms);
 
+/* Marks the instance as shutting down, for good: from now on readiness
+ * fails with "shutting down" (and, with `shutdown_fails: all`, every
+ * aggregate format) while every endpoint keeps answering and liveness
+ * keeps passing, so that load balancers and orchestrators stop routing to
+ * it before its listeners close. Call it first on SIGTERM (vitalsd does),
+ * keep serving for the returned delay, then vitals_stop. Returns the
+ * configured shutdown delay in ms (`shutdown_delay`, default 5000; 0 when
+ * v is NULL). */
+VITALS_EXTERN int64_t vitals_drain(vitals_t *v);
+
+/* Takes the instance out of rotation for maintenance: readiness fails,
+ * with reason (borrowed, shown to callers who may see details) until
+ * vitals_maintenance(v, NULL, 0) turns it off, or for for_ms when it is
+ * above 0. Every format and the page show it. VITALS_EINVAL for a negative
+ * or absurd duration. */
+VITALS_EXTERN int vitals_maintenance(vitals_t *v, const char *reason,
+                                     int64_t for_ms);
+
 /* ------------------------------------------------------------------------
  * Reading results
  */

@@ -1,144 +1,46 @@
-/* snapshot.c - building, publishing and reading immutable snapshots. */
+/* snapshot.c - reading immutable snapshots, and their cache of bodies. */
 #include "snapshot.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "outputs/output.h"
-
-static char *dup_or_null(const char *s)
+vitals_snapshot_t *vsnap_new(size_t n)
 {
-    return s != NULL ? strdup(s) : NULL;
-}
+    vitals_snapshot_t *s = calloc(1, sizeof(*s));
 
-/* What a reader sees of c right now (v->lock held). */
-static int fill_entry(vsnap_entry_t *e, vcheck_t *c)
-{
-    vitals_check_state_t *p = &e->pub;
-    vitals_result_t *r = c->last;
-
-    e->check = vcheck_ref(c);
-    e->result = vresult_ref(r);
-    p->name = c->name;
-    p->type = c->type_name;
-    p->critical = c->critical;
-    p->tags = (const char *const *)c->tags;
-    p->ntags = c->ntags;
-    p->data_json = "{}";
-    if (!c->has_reported) {
-        p->status = VITALS_UNHEALTHY;
-        p->error = "not yet run";
-        p->description = c->default_description;
-        return 0;
+    if (s == NULL)
+        return NULL;
+    atomic_init(&s->refs, 1);
+    if (n > 0 && (s->entries = calloc(n, sizeof(*s->entries))) == NULL) {
+        free(s);
+        return NULL;
     }
-    p->status = c->reported;
-    p->description = r->description ? r->description : c->default_description;
-    p->data_json = r->data_json;
-    p->timestamp_ns = c->timestamp_ns;
-    p->duration_ns = c->duration_ns;
-    p->contiguous_failures = c->contiguous_failures;
-    p->first_failure_ns = c->first_failure_ns;
-    p->last_success_ns = c->last_success_ns;
-    p->children = r->child_states;
-    p->nchildren = r->child_states != NULL ? r->nchildren : 0;
-    if (p->status == VITALS_HEALTHY)
-        return 0;
-    /* Held in a failing state by success_threshold, the latest result may
-     * be a success: show the failure that is still being reported. */
-    if (r->error != NULL && r->status != VITALS_HEALTHY) {
-        p->error = r->error;
-        return 0;
-    }
-    e->error = dup_or_null(c->last_error ? c->last_error : r->description);
-    p->error = e->error;
-    return e->error == NULL && (c->last_error || r->description) ? -1 : 0;
+    s->n = n;
+    return s;
 }
 
 static void snap_destroy(vitals_snapshot_t *s)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        vcheck_unref(s->entries[i].check);
-        vresult_unref(s->entries[i].result);
-        free(s->entries[i].error);
-    }
+    if (s->release != NULL)
+        s->release(s);
     for (vvariant_t *v = atomic_load(&s->variants), *next; v; v = next) {
         next = v->next;
         vbody_free(v->body);
         free(v->key);
         free(v);
     }
-    vroutes_unref(s->routes);
     free(s->entries);
     free(s->service_id);
     free(s->service_description);
     free(s->service_version);
     free(s->service_release);
+    free(s->maintenance_reason);
     free(s);
-}
-
-vitals_snapshot_t *vsnap_build(vitals_t *v)
-{
-    vitals_snapshot_t *s = calloc(1, sizeof(*s));
-    int failed = 0;
-
-    if (s == NULL)
-        return NULL;
-    atomic_init(&s->refs, 1);
-    s->generation = ++v->generation;
-    s->entries = v->n ? calloc(v->n, sizeof(*s->entries)) : NULL;
-    if (v->n > 0 && s->entries == NULL) {
-        free(s);
-        return NULL;
-    }
-    for (s->n = 0; s->n < v->n; s->n++) {
-        vsnap_entry_t *e = &s->entries[s->n];
-
-        failed |= fill_entry(e, v->checks[s->n]);
-        if (e->pub.status > s->status)
-            s->status = e->pub.status;
-    }
-    s->routes = v->routes ? vroutes_ref(v->routes) : NULL;
-    s->service_id = dup_or_null(v->service_id);
-    s->service_description = dup_or_null(v->service_description);
-    s->service_version = dup_or_null(v->service_version);
-    s->service_release = dup_or_null(v->service_release);
-    if (failed || (v->service_id && !s->service_id) ||
-        (v->service_description && !s->service_description) ||
-        (v->service_version && !s->service_version) ||
-        (v->service_release && !s->service_release)) {
-        snap_destroy(s);
-        return NULL;
-    }
-    return s;
-}
-
-void vsnap_swap(vitals_t *v, vitals_snapshot_t *s)
-{
-    vitals_snapshot_t *old;
-
-    pthread_mutex_lock(&v->snap_lock);
-    old = v->snap;
-    v->snap = s;
-    atomic_store_explicit(&v->snap_gen, s->generation, memory_order_release);
-    pthread_mutex_unlock(&v->snap_lock);
-    vitals_snapshot_release(old);
 }
 
 vitals_snapshot_t *vsnap_ref(vitals_snapshot_t *s)
 {
     atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
-    return s;
-}
-
-vitals_snapshot_t *vitals_snapshot_get(vitals_t *v)
-{
-    vitals_snapshot_t *s;
-
-    if (v == NULL)
-        return NULL;
-    pthread_mutex_lock(&v->snap_lock);
-    s = vsnap_ref(v->snap);
-    pthread_mutex_unlock(&v->snap_lock);
     return s;
 }
 
@@ -168,6 +70,22 @@ const vitals_check_state_t *vitals_snapshot_check(const vitals_snapshot_t *s,
 uint64_t vitals_snapshot_generation(const vitals_snapshot_t *s)
 {
     return s != NULL ? s->generation : 0;
+}
+
+int vsnap_entry_has_tag(const vsnap_entry_t *e, const char *tag)
+{
+    for (size_t i = 0; i < e->pub.ntags; i++)
+        if (strcmp(e->pub.tags[i], tag) == 0)
+            return 1;
+    return 0;
+}
+
+const vsnap_entry_t *vsnap_find(const vitals_snapshot_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->entries[i].pub.name, name) == 0)
+            return &s->entries[i];
+    return NULL;
 }
 
 vbody_t *vbody_new(char *data, size_t len)

@@ -1,54 +1,246 @@
-/* lifecycle.c - starting and stopping an instance: the scheduler, the
- * workers and the listeners, in the order that keeps requests answered. */
+/* vitals.c - the instance: an engine and an HTTP server composed, and the
+ * public functions that act on both, in the order that keeps requests
+ * answered (the scheduler first, then the listeners; stopping, the other
+ * way round). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine.h"
-#include "listen/http.h"
+#include "checks/check_type.h"
+#include "config/vnode.h"
+#include "instance.h"
 #include "listen/tlsfiles.h"
+#include "util/addr.h"
 
-static void listen_clear(vlisten_t *l)
+struct vitals {
+    vengine_t *engine;
+    vserver_t *server;
+    vroutes_t *routes; /* what the server serves (and will, before start) */
+    vlisten_t *listen;
+    size_t nlisten;
+    int started;
+    int64_t shutdown_delay_ms; /* how long vitals_drain says to serve */
+    int drain_fails_all;       /* draining fails every aggregate view */
+};
+
+const char *vitals_strerror(int err)
 {
-    free(l->address);
-    free(l->cert_pem);
-    free(l->key_pem);
-}
-
-int vlisten_add(vlisten_t **a, size_t *n, const char *address,
-                const char *cert_pem, const char *key_pem)
-{
-    vlisten_t *grown = realloc(*a, (*n + 1) * sizeof(**a)), *l;
-
-    if (grown == NULL)
-        return VITALS_ENOMEM;
-    *a = grown;
-    l = &grown[*n];
-    memset(l, 0, sizeof(*l));
-    l->address = strdup(address);
-    l->cert_pem = cert_pem ? strdup(cert_pem) : NULL;
-    l->key_pem = key_pem ? strdup(key_pem) : NULL;
-    if (l->address == NULL || (cert_pem && !l->cert_pem) ||
-        (key_pem && !l->key_pem)) {
-        listen_clear(l);
-        return VITALS_ENOMEM;
+    switch ((vitals_errno_t)err) {
+    case VITALS_OK:
+        return "success";
+#define XX(name, value, text)                                                 \
+    case VITALS_##name:                                                       \
+        return text;
+        VITALS_ERRNO_MAP(XX)
+#undef XX
     }
-    (*n)++;
-    return VITALS_OK;
+    return "unknown error";
 }
 
-void vlisten_free(vlisten_t *a, size_t n)
+const char *vitals_status_name(vitals_status_t s)
 {
-    for (size_t i = 0; a != NULL && i < n; i++)
-        listen_clear(&a[i]);
-    free(a);
+    switch (s) {
+    case VITALS_HEALTHY:
+        return "healthy";
+    case VITALS_DEGRADED:
+        return "degraded";
+    case VITALS_UNHEALTHY:
+        return "unhealthy";
+    }
+    return "unknown";
 }
+
+/* ------------------------------------------------------------------------
+ * The instance
+ */
+
+vitals_t *vitals_new(void)
+{
+    vitals_t *v = calloc(1, sizeof(*v));
+
+    if (v == NULL)
+        return NULL;
+    v->shutdown_delay_ms = VITALS_SHUTDOWN_DELAY_MS;
+    if ((v->engine = vengine_new()) == NULL ||
+        (v->routes = vroutes_default()) == NULL) {
+        vitals_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+void vitals_free(vitals_t *v)
+{
+    if (v == NULL)
+        return;
+    vitals_stop(v, 0);
+    vengine_free(v->engine);
+    vlisten_free(v->listen, v->nlisten);
+    vroutes_unref(v->routes);
+    free(v);
+}
+
+vengine_t *vitals_engine(vitals_t *v)
+{
+    return v->engine;
+}
+
+void vinstance_log(vitals_t *v, vitals_log_level_t level, const char *fmt,
+                   ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    vengine_log(v->engine, level, "%s", buf);
+}
+
+int vitals_set_service(vitals_t *v, const char *id, const char *description,
+                       const char *version, const char *release_id)
+{
+    if (v == NULL)
+        return VITALS_EINVAL;
+    return vengine_set_service(v->engine, id, description, version,
+                               release_id);
+}
+
+void vitals_set_log(vitals_t *v, vitals_log_fn fn, void *data)
+{
+    if (v != NULL)
+        vengine_set_log(v->engine, fn, data);
+}
+
+int64_t vitals_drain(vitals_t *v)
+{
+    if (v == NULL)
+        return 0;
+    vengine_drain(v->engine, v->drain_fails_all);
+    return v->shutdown_delay_ms;
+}
+
+int vitals_maintenance(vitals_t *v, const char *reason, int64_t for_ms)
+{
+    if (v == NULL)
+        return VITALS_EINVAL;
+    return vengine_maintenance(v->engine, reason, for_ms);
+}
+
+void vinstance_set_shutdown(vitals_t *v, int64_t delay_ms, int fails_all)
+{
+    v->shutdown_delay_ms = delay_ms;
+    v->drain_fails_all = fails_all != 0;
+}
+
+vitals_snapshot_t *vitals_snapshot_get(vitals_t *v)
+{
+    return v != NULL ? vengine_snapshot(v->engine) : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Checks
+ */
+
+int vitals_add_check(vitals_t *v, const char *name,
+                     const vitals_check_opts_t *opts, vitals_check_fn fn,
+                     void *data, void (*free_data)(void *))
+{
+    vcheck_t *c;
+    int invalid = v == NULL || fn == NULL || !vcheck_name_valid(name) ||
+                  (opts != NULL && !vcheck_opts_valid(opts));
+
+    if (invalid || (c = vcheck_new(name, opts)) == NULL) {
+        if (free_data != NULL)
+            free_data(data);
+        return invalid ? VITALS_EINVAL : VITALS_ENOMEM;
+    }
+    c->fn = fn;
+    c->data = data;
+    c->free_data = free_data;
+    return vengine_add(v->engine, c);
+}
+
+/* The check type t configured from settings_json into c. 0, or the
+ * errors (new string) in *err. */
+static int configure_builtin(vcheck_t *c, const vcheck_type_t *t,
+                             const char *settings_json, char **err)
+{
+    verrs_t *e = verrs_new();
+    vnode_t *settings;
+    int rc = VITALS_ECONFIG;
+
+    if (e == NULL)
+        return VITALS_ENOMEM;
+    settings = vnode_from_json(settings_json ? settings_json : "{}", e);
+    if (settings != NULL) {
+        c->type = t;
+        c->type_name = t->name;
+        c->type_state = vcheck_configure(t, settings, NULL, e);
+        vnode_map_done(settings, "settings", e);
+    }
+    if (e->n == 0 && c->type_state != NULL)
+        rc = VITALS_OK;
+    else if (err != NULL)
+        *err = verrs_join(e);
+    vnode_free(settings);
+    vitals_errors_free(e);
+    return rc;
+}
+
+int vitals_add_builtin(vitals_t *v, const char *name,
+                       const vitals_check_opts_t *opts, const char *type,
+                       const char *settings_json, char **err)
+{
+    const vcheck_type_t *t = type != NULL ? vcheck_type_find(type) : NULL;
+    vcheck_t *c;
+    int rc;
+
+    if (err != NULL)
+        *err = NULL;
+    if (v == NULL || name == NULL)
+        return VITALS_EINVAL;
+    if (t == NULL) {
+        if (err != NULL && asprintf(err, "unknown check type '%s' (known: %s)",
+                                    type ? type : "", vcheck_type_names()) < 0)
+            *err = NULL;
+        return VITALS_ETYPE;
+    }
+    if ((c = vcheck_new(name, opts)) == NULL)
+        return VITALS_EINVAL;
+    if ((rc = configure_builtin(c, t, settings_json, err)) != VITALS_OK) {
+        vcheck_unref(c);
+        return rc;
+    }
+    return vengine_add(v->engine, c);
+}
+
+int vitals_push(vitals_t *v, const char *name, vitals_status_t status,
+                const char *output)
+{
+    if (v == NULL)
+        return VITALS_EINVAL;
+    return vengine_push(v->engine, name, status, output);
+}
+
+int vitals_remove_check(vitals_t *v, const char *name)
+{
+    if (v == NULL || name == NULL)
+        return VITALS_EINVAL;
+    return vengine_remove(v->engine, name);
+}
+
+/* ------------------------------------------------------------------------
+ * Serving
+ */
 
 static int check_address(vitals_t *v, const char *address)
 {
     char *host = NULL;
     int port;
 
-    if (v == NULL || vaddr_split(address, &host, &port) != 0)
+    if (v == NULL || vaddr_parse(address, VADDR_LISTEN, &host, &port) != 0)
         return VITALS_EINVAL;
     free(host);
     return v->started ? VITALS_EBUSY : VITALS_OK;
@@ -88,8 +280,101 @@ int vitals_listen_tls(vitals_t *v, const char *address, const char *cert_file,
     return rc;
 }
 
+static int listen_differs(const vitals_t *v, const vlisten_t *l, size_t n)
+{
+    if (v->nlisten != n)
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        const vlisten_t *a = &v->listen[i], *b = &l[i];
+
+        if (strcmp(a->address, b->address) != 0 ||
+            !a->cert_pem != !b->cert_pem ||
+            (a->cert_pem && (strcmp(a->cert_pem, b->cert_pem) != 0 ||
+                             strcmp(a->key_pem, b->key_pem) != 0)))
+            return 1;
+    }
+    return 0;
+}
+
+void vinstance_set_listen(vitals_t *v, vlisten_t *l, size_t n)
+{
+    if (!v->started) {
+        vlisten_free(v->listen, v->nlisten);
+        v->listen = l;
+        v->nlisten = n;
+        return;
+    }
+    if (listen_differs(v, l, n))
+        vinstance_log(v, VITALS_LOG_WARN,
+                      "listen addresses changed: restart vitalsd to apply "
+                      "them");
+    vlisten_free(l, n);
+}
+
+/* The limits the listeners were started with (max_uri_bytes is read per
+ * request, so it changes without a restart). */
+static int limits_differ(const vlimits_t *a, const vlimits_t *b)
+{
+    return a->read_timeout_ms != b->read_timeout_ms ||
+           a->max_connections != b->max_connections ||
+           a->max_connections_per_ip != b->max_connections_per_ip ||
+           a->max_header_bytes != b->max_header_bytes;
+}
+
+void vinstance_set_routes(vitals_t *v, vroutes_t *routes)
+{
+    if (routes->allow_all_warning)
+        vinstance_log(v, VITALS_LOG_WARN,
+                      "the health allow list is empty: every client may "
+                      "read the mosparo endpoint");
+    if (v->started && limits_differ(&v->routes->limits, &routes->limits))
+        vinstance_log(v, VITALS_LOG_WARN,
+                      "limits changed: restart vitalsd to apply them "
+                      "(max_uri_bytes applies now)");
+    if (v->server != NULL)
+        vserver_set_routes(v->server, routes);
+    vroutes_unref(v->routes);
+    v->routes = routes;
+}
+
+vroutes_t *vinstance_routes(vitals_t *v)
+{
+    return vroutes_ref(v->routes);
+}
+
+/* The server's view of the engine. */
+static vitals_snapshot_t *source_snapshot(void *ctx)
+{
+    return vengine_snapshot(ctx);
+}
+
+static uint64_t source_generation(void *ctx)
+{
+    return vengine_generation(ctx);
+}
+
+static void source_log(void *ctx, vitals_log_level_t level, const char *msg)
+{
+    vengine_log(ctx, level, "%s", msg);
+}
+
+static int source_push(void *ctx, const char *name, vitals_status_t status,
+                       const char *output)
+{
+    return vengine_push(ctx, name, status, output);
+}
+
+static vsource_t source(vitals_t *v)
+{
+    vsource_t src = {source_snapshot, source_generation, source_log,
+                     {source_push, v->engine}, v->engine};
+
+    return src;
+}
+
 int vitals_start(vitals_t *v)
 {
+    vsource_t src;
     int rc;
 
     if (v == NULL)
@@ -98,29 +383,44 @@ int vitals_start(vitals_t *v)
         return VITALS_EBUSY;
     /* Serve the registered checks ("not yet run") from the first request,
      * never the empty snapshot of a new instance. */
-    pthread_mutex_lock(&v->lock);
-    engine_publish(v, vclock_mono(v->clock));
-    pthread_mutex_unlock(&v->lock);
-    if ((rc = runner_start(v)) != VITALS_OK)
+    pthread_mutex_lock(&v->engine->lock);
+    vengine_publish(v->engine, vclock_mono(v->engine->clock));
+    pthread_mutex_unlock(&v->engine->lock);
+    if ((rc = vrunner_start(v->engine)) != VITALS_OK)
         return rc;
     v->started = 1;
-    if ((rc = vserver_start(v)) != VITALS_OK) {
+    src = source(v);
+    if ((v->server = vserver_start(&src, v->routes, v->listen, v->nlisten,
+                                   &rc)) == NULL) {
         vitals_stop(v, 0);
         return rc;
     }
     return VITALS_OK;
 }
 
+struct MHD_Daemon *vinstance_serve_unbound(vitals_t *v)
+{
+    vsource_t src = source(v);
+
+    if (v->server != NULL ||
+        (v->server = vserver_start_unbound(&src, v->routes)) == NULL)
+        return NULL;
+    return vserver_daemon(v->server);
+}
+
 int vitals_listen_port(const vitals_t *v, size_t i)
 {
-    return v != NULL ? vserver_port(v, i) : -1;
+    return v != NULL ? vserver_port(v->server, i) : -1;
 }
 
 void vitals_stop(vitals_t *v, int64_t grace_ms)
 {
-    if (v == NULL || !v->started)
+    if (v == NULL)
         return;
-    vserver_stop(v, grace_ms);
-    runner_stop(v);
+    vserver_stop(v->server, grace_ms);
+    v->server = NULL;
+    if (!v->started)
+        return;
+    vrunner_stop(v->engine);
     v->started = 0;
 }

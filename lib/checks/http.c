@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "checks/check_type.h"
-#include "checks/httpget.h"
+#include "checks/settings.h"
+#include "checks/http_target.h"
 
 #define STATUS_MIN 100
 #define STATUS_MAX 599
@@ -26,7 +27,7 @@ typedef struct expect {
 } expect_t;
 
 typedef struct http {
-    vhttp_target_t t;
+    vcheck_target_t t;
     char *method;
     char *body; /* NULL: no body */
     size_t body_len;
@@ -35,19 +36,9 @@ typedef struct http {
     int64_t degraded_after_ms; /* -1: not checked */
 } http_t;
 
-
 /* ------------------------------------------------------------------------
  * Configuration
  */
-
-static const char *kind_name(const vnode_t *n)
-{
-    if (n->kind == VNODE_SEQ)
-        return "a list";
-    if (n->kind == VNODE_MAP)
-        return "a map";
-    return n->null ? "null" : "a string";
-}
 
 /* method: letters only (every registered method is), upper-cased, since a
  * lower-case "get" is never what the server expects. */
@@ -165,7 +156,7 @@ static void bad_status(const vnode_t *it, size_t i, verrs_t *e)
         verrs_add(e, it,
                   "'expect_status': item %zu: expected " STATUS_SYNTAX
                   ", got %s",
-                  i, kind_name(it));
+                  i, vcheck_kind_name(it));
     else
         verrs_add(e, it,
                   "'expect_status': item %zu: expected " STATUS_SYNTAX
@@ -223,7 +214,7 @@ static void free_expect(void *field)
 
 /* degraded_after has no default: absent, it is not checked. */
 static const vsetting_t http_settings[] = {
-    VHTTP_TARGET_SETTINGS(http_t, t),
+    VCHECK_TARGET_SETTINGS(http_t, t),
     {.key = "method", .kind = VSET_CUSTOM, .offset = offsetof(http_t, method),
      .def = "GET", .parse = parse_method, .free = free_string},
     {.key = "body", .kind = VSET_STR, .offset = offsetof(http_t, body)},
@@ -240,7 +231,7 @@ static int http_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
     http_t *h = state;
 
-    if (vhttp_target_check(&h->t, settings, e) != 0)
+    if (vcheck_target_check(&h->t, settings, e) != 0)
         return -1;
     if (vnode_get(settings, "degraded_after") == NULL)
         h->degraded_after_ms = -1;
@@ -262,7 +253,7 @@ static int http_prepare(void *state, vnode_t *settings, verrs_t *e)
     h->body_len = strlen(h->body);
     /* libcurl would wait a second for a "100 Continue" before sending a
      * larger body; health endpoints do not answer one. */
-    if (vhttp_target_default_header(&h->t, "Expect", "Expect:") != 0) {
+    if (vcheck_target_default_header(&h->t, "Expect", "Expect:") != 0) {
         verrs_add(e, settings, "out of memory");
         return -1;
     }
@@ -285,7 +276,7 @@ static int status_expected(const http_t *h, long status)
 }
 
 static void http_report(const http_t *h, vitals_result_t *r,
-                        const vhttp_response_t *resp)
+                        const vfetch_resp_t *resp)
 {
     const char *m = h->method, *url = h->t.shown;
     char limit[32];
@@ -328,15 +319,15 @@ static void http_report(const http_t *h, vitals_result_t *r,
 static void http_run(void *state, vitals_result_t *r)
 {
     const http_t *h = state;
-    vhttp_response_t resp;
+    vfetch_resp_t resp;
     char why[CURL_ERROR_SIZE + 64];
 
-    if (vhttp_fetch(&h->t, h->method, h->body, h->body_len, r, &resp, why,
-                    sizeof(why)) != 0)
+    if (vcheck_target_fetch(&h->t, h->method, h->body, h->body_len, r,
+                            &resp, why, sizeof(why)) != 0)
         vitals_result_set_error(r, "%s %s: %s", h->method, h->t.shown, why);
     else
         http_report(h, r, &resp);
-    vhttp_response_clear(&resp);
+    vfetch_resp_clear(&resp);
 }
 
 const vcheck_type_t vcheck_http = {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/result.h"
 #include "checks/push.h"
 

@@ -19,7 +19,8 @@
 #include <hiredis/hiredis.h>
 
 #include "checks/check_type.h"
-#include "util/resolve.h"
+#include "util/addr.h"
+#include "util/sigpipe.h"
 
 #define MSG_MAX 256
 
@@ -44,19 +45,6 @@ static void redis_clear(void *state)
 /* ------------------------------------------------------------------------
  * Configuration
  */
-
-/* host:port into host and a port number (resolve.c's splitter). 0, -1
- * when s is not such an address, -2 out of memory. */
-static int split_address(const char *s, char **host, int *port)
-{
-    char *digits = NULL;
-    int rc = vsplit_address(s, host, &digits);
-
-    if (rc == 0)
-        *port = atoi(digits);
-    free(digits);
-    return rc;
-}
 
 /* Most likely an empty ${VARIABLE}: AUTH "" would only fail with a less
  * helpful message at every run. */
@@ -118,7 +106,7 @@ static int redis_prepare(void *state, vnode_t *settings, verrs_t *e)
     if (t->address[0] == '/')
         rc = (t->path = strdup(t->address)) != NULL ? 0 : -2;
     else
-        rc = split_address(t->address, &t->host, &t->port);
+        rc = vaddr_parse(t->address, VADDR_PEER, &t->host, &t->port);
     if (rc == -1)
         verrs_add(e, vnode_get(settings, "address"),
                   "'address': expected host:port or a socket path starting "
@@ -151,45 +139,6 @@ static struct timeval tv_of(int64_t ms)
                          .tv_usec = (suseconds_t)(ms % 1000 * 1000)};
 
     return tv;
-}
-
-/* hiredis writes with write(2): a server that closed the connection would
- * raise SIGPIPE, which kills a process that does not ignore it, and the
- * library installs no handlers. So SIGPIPE is blocked in this thread for
- * the run, and one raised meanwhile is taken before unblocking (the way
- * libpq does it). */
-typedef struct sigpipe_guard {
-    sigset_t old;
-    int was_pending;
-    int ok;
-} sigpipe_guard_t;
-
-static void sigpipe_block(sigpipe_guard_t *g)
-{
-    sigset_t set, pending;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    g->ok = pthread_sigmask(SIG_BLOCK, &set, &g->old) == 0;
-    g->was_pending = g->ok && sigpending(&pending) == 0 &&
-                     sigismember(&pending, SIGPIPE) == 1;
-}
-
-static void sigpipe_restore(sigpipe_guard_t *g)
-{
-    static const struct timespec zero = {0, 0};
-    sigset_t set, pending;
-
-    if (!g->ok)
-        return;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    if (!g->was_pending && sigpending(&pending) == 0 &&
-        sigismember(&pending, SIGPIPE) == 1) {
-        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
-            ;
-    }
-    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
 /* Copies the first line of msg, with the password hidden should a server
@@ -372,7 +321,7 @@ static void redis_run(void *state, vitals_result_t *r)
 {
     const redis_t *t = state;
     int64_t budget = vitals_result_remaining_ms(r), start = now_ns();
-    sigpipe_guard_t guard;
+    vsigpipe_t guard;
     redisContext *c;
     char why[MSG_MAX];
     int err;
@@ -383,7 +332,9 @@ static void redis_run(void *state, vitals_result_t *r)
                                 t->address);
         return;
     }
-    sigpipe_block(&guard);
+    /* hiredis writes with write(2): a server that closed the connection
+     * would raise SIGPIPE (see util/sigpipe.h). */
+    vsigpipe_block(&guard);
     c = t->path ? redisConnectUnixWithTimeout(t->path, tv_of(budget))
                 : redisConnectWithTimeout(t->host, t->port, tv_of(budget));
     err = errno;
@@ -400,7 +351,7 @@ static void redis_run(void *state, vitals_result_t *r)
     }
     if (c)
         redisFree(c);
-    sigpipe_restore(&guard);
+    vsigpipe_restore(&guard);
 }
 
 const vcheck_type_t vcheck_redis = {

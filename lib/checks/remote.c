@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "checks/check_type.h"
-#include "checks/httpget.h"
+#include "checks/http_target.h"
 
 /* Spring Boot nests components in components; deeper than this is not a
  * health answer any more, and the recursion must stop somewhere. */
@@ -28,23 +28,22 @@
 #define NAME_MAX_BYTES 320
 
 typedef struct remote {
-    vhttp_target_t t;
+    vcheck_target_t t;
 } remote_t;
 
-
 static const vsetting_t remote_settings[] = {
-    VHTTP_TARGET_SETTINGS(remote_t, t),
+    VCHECK_TARGET_SETTINGS(remote_t, t),
     {0}};
 
 static int remote_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
     remote_t *rm = state;
 
-    if (vhttp_target_check(&rm->t, settings, e) != 0)
+    if (vcheck_target_check(&rm->t, settings, e) != 0)
         return -1;
     /* Ask for a health document: Spring Boot and others negotiate, and
      * would otherwise answer with HTML or a format of their choosing. */
-    if (vhttp_target_default_header(
+    if (vcheck_target_default_header(
             &rm->t, "Accept",
             "Accept: application/health+json, application/json;q=0.9, "
             "*/*;q=0.1") != 0) {
@@ -338,7 +337,7 @@ static void judge(const json_t *root, verdict_t *v)
  */
 
 static void report(const remote_t *rm, vitals_result_t *r,
-                   const vhttp_response_t *resp, const verdict_t *v,
+                   const vfetch_resp_t *resp, const verdict_t *v,
                    const walk_t *w)
 {
     char tail[sizeof(w->list) + NOTE_MAX + 64] = "";
@@ -378,23 +377,23 @@ static void report(const remote_t *rm, vitals_result_t *r,
 static void remote_run(void *state, vitals_result_t *r)
 {
     const remote_t *rm = state;
-    vhttp_response_t resp;
+    vfetch_resp_t resp;
     verdict_t v = {0};
     walk_t w = {.r = r};
     char why[CURL_ERROR_SIZE + 64];
     json_t *root = NULL, *part;
 
-    if (vhttp_fetch(&rm->t, "GET", NULL, 0, r, &resp, why, sizeof(why)) !=
-        0) {
+    if (vcheck_target_fetch(&rm->t, "GET", NULL, 0, r, &resp, why,
+                            sizeof(why)) != 0) {
         vitals_result_set_error(r, "GET %s: %s", rm->t.shown, why);
-        vhttp_response_clear(&resp);
+        vfetch_resp_clear(&resp);
         return;
     }
     if (vitals_result_set_int(r, "statusCode", resp.status) < 0 ||
         vitals_result_set_double(r, "responseTimeMs", resp.ms) < 0 ||
         !(w.seen = json_object())) {
         vitals_result_set_error(r, "out of memory");
-        vhttp_response_clear(&resp);
+        vfetch_resp_clear(&resp);
         return;
     }
     vitals_result_observe(r, "responseTime", resp.ms, "ms");
@@ -417,7 +416,7 @@ static void remote_run(void *state, vitals_result_t *r)
         report(rm, r, &resp, &v, &w);
     json_decref(root);
     json_decref(w.seen);
-    vhttp_response_clear(&resp);
+    vfetch_resp_clear(&resp);
 }
 
 const vcheck_type_t vcheck_remote = {

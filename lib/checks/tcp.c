@@ -4,10 +4,7 @@
 #define _GNU_SOURCE /* the GNU strerror_r, which returns the text */
 #endif
 
-#include <errno.h>
-#include <limits.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +14,14 @@
 #include <unistd.h>
 
 #include "checks/check_type.h"
+#include "util/addr.h"
+#include "util/connect.h"
 #include "util/resolve.h"
 
 typedef struct tcp {
     char *address; /* as configured, for messages */
     char *host;
-    char *port; /* digits, 1-65535 */
+    char port[8]; /* digits, 1-65535 */
 } tcp_t;
 
 /* Frees what tcp_prepare derived. */
@@ -31,7 +30,6 @@ static void tcp_clear(void *state)
     tcp_t *t = state;
 
     free(t->host);
-    free(t->port);
 }
 
 /* ------------------------------------------------------------------------
@@ -46,21 +44,22 @@ static const vsetting_t tcp_settings[] = {
 static int tcp_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
     tcp_t *t = state;
-    int rc = vsplit_address(t->address, &t->host, &t->port);
+    int port = 0, rc = vaddr_parse(t->address, VADDR_PEER, &t->host, &port);
 
     if (rc == -1)
         verrs_add(e, vnode_get(settings, "address"),
                   "'address': expected host:port, got \"%s\"", t->address);
     else if (rc != 0)
         verrs_add(e, settings, "out of memory");
-    return rc == 0 ? 0 : -1;
+    if (rc != 0)
+        return -1;
+    snprintf(t->port, sizeof(t->port), "%d", port);
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
  * Connecting
  */
-
-enum { CONNECT_FAILED = 0, CONNECT_OK = 1, CONNECT_TIMEOUT = -1 };
 
 static int64_t now_ns(void)
 {
@@ -68,65 +67,6 @@ static int64_t now_ns(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Waits until the non-blocking connect on fd completes or the deadline. */
-static int wait_connected(int fd, vitals_result_t *r, int *err)
-{
-    struct pollfd p = {.fd = fd, .events = POLLOUT};
-    int64_t rem;
-    int n, soerr = 0;
-    socklen_t slen = sizeof(soerr);
-
-    for (;;) {
-        rem = vitals_result_remaining_ms(r);
-        if (rem <= 0)
-            return CONNECT_TIMEOUT;
-        n = poll(&p, 1, rem > INT_MAX ? INT_MAX : (int)rem);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            *err = errno;
-            return CONNECT_FAILED;
-        }
-        if (n > 0)
-            break;
-    }
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) != 0) {
-        *err = errno;
-        return CONNECT_FAILED;
-    }
-    if (soerr != 0) {
-        *err = soerr;
-        return CONNECT_FAILED;
-    }
-    return CONNECT_OK;
-}
-
-/* One attempt at one address; *err receives the reason of a failure. */
-static int try_connect(const struct addrinfo *ai, vitals_result_t *r,
-                       int *err)
-{
-    int fd, rc;
-
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                ai->ai_protocol);
-    if (fd < 0) {
-        *err = errno;
-        return CONNECT_FAILED;
-    }
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-        rc = CONNECT_OK;
-    } else if (errno == EINPROGRESS || errno == EINTR) {
-        /* An interrupted connect goes on in the background (POSIX), so
-         * EINTR is waited for like EINPROGRESS. */
-        rc = wait_connected(fd, r, err);
-    } else {
-        *err = errno;
-        rc = CONNECT_FAILED;
-    }
-    close(fd);
-    return rc;
 }
 
 /* "127.0.0.1:5432" or "[::1]:5432": the address actually connected to,
@@ -168,7 +108,8 @@ static void tcp_run(void *state, vitals_result_t *r)
     int64_t budget = vitals_result_remaining_ms(r), start;
     struct addrinfo *res = NULL, *ai;
     char why[256], ebuf[128];
-    int rc = CONNECT_FAILED, err = 0;
+    vconnect_status_t rc = VCONNECT_FAILED;
+    int fd = -1, err = 0;
 
     /* The resolver gives up at the deadline: a dead DNS server must not
      * hold the check past it. */
@@ -181,12 +122,13 @@ static void tcp_run(void *state, vitals_result_t *r)
      * deadline: the last failure is the one reported. */
     for (ai = res; ai; ai = ai->ai_next) {
         start = now_ns();
-        rc = try_connect(ai, r, &err);
-        if (rc == CONNECT_OK) {
+        rc = vconnect(ai, r, &fd, &err);
+        if (rc == VCONNECT_OK) {
             report_connected(t, r, ai, now_ns() - start);
+            close(fd);
             break;
         }
-        if (rc == CONNECT_TIMEOUT) {
+        if (rc == VCONNECT_TIMEOUT) {
             vitals_result_set_error(r,
                                     "cannot connect to %s: timed out after "
                                     "%lld ms",
@@ -194,7 +136,7 @@ static void tcp_run(void *state, vitals_result_t *r)
             break;
         }
     }
-    if (rc == CONNECT_FAILED)
+    if (rc == VCONNECT_FAILED)
         vitals_result_set_error(r, "cannot connect to %s: %s", t->address,
                                 err ? strerror_r(err, ebuf, sizeof(ebuf))
                                     : "no address");

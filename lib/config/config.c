@@ -6,13 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine.h"
-#include "outputs/output.h"
-#include "listen/http.h"
+#include "instance.h"
 #include "listen/tlsfiles.h"
 #include "config/settings.h"
 #include "config/vnode.h"
 #include "config/yaml.h"
+#include "util/addr.h"
 
 typedef struct vconf {
     const char *service[4]; /* id, description, version, release_id */
@@ -158,7 +157,8 @@ static void read_listener(vnode_t *item, vconf_t *c, verrs_t *e)
         verrs_add(e, item, "'listen': expected host:port or {address, tls}");
         return;
     }
-    if (l.address != NULL && vaddr_split(l.address, &host, &port) != 0) {
+    if (l.address != NULL &&
+        vaddr_parse(l.address, VADDR_LISTEN, &host, &port) != 0) {
         verrs_add(e, where ? where : item,
                   "'listen': expected host:port or [v6]:port, got \"%s\"",
                   l.address);
@@ -380,81 +380,25 @@ static void service_free(vconf_t *c)
     vset_free(service_settings, c);
 }
 
-static int listen_differs(const vitals_t *v, const vconf_t *c)
-{
-    if (v->nlisten != c->nlisten)
-        return 1;
-    for (size_t i = 0; i < c->nlisten; i++) {
-        const vlisten_t *a = &v->listen[i], *b = &c->listen[i];
-
-        if (strcmp(a->address, b->address) != 0 ||
-            !a->cert_pem != !b->cert_pem ||
-            (a->cert_pem && (strcmp(a->cert_pem, b->cert_pem) != 0 ||
-                             strcmp(a->key_pem, b->key_pem) != 0)))
-            return 1;
-    }
-    return 0;
-}
-
-/* Serves from the next snapshot on with routes (taking the reference). */
-static void swap_routes(vitals_t *v, vroutes_t *routes)
-{
-    if (routes->allow_all_warning)
-        vlog(v, VITALS_LOG_WARN,
-             "the health allow list is empty: every client may read the "
-             "mosparo endpoint");
-    pthread_mutex_lock(&v->lock);
-    vroutes_unref(v->routes);
-    v->routes = routes;
-    v->dirty = 1;
-    engine_publish(v, vclock_mono(v->clock));
-    pthread_mutex_unlock(&v->lock);
-}
-
-/* The limits the listeners were started with (max_uri_bytes is read per
- * request, so it changes without a restart). */
-static int limits_differ(const vlimits_t *a, const vlimits_t *b)
-{
-    return a->read_timeout_ms != b->read_timeout_ms ||
-           a->max_connections != b->max_connections ||
-           a->max_connections_per_ip != b->max_connections_per_ip ||
-           a->max_header_bytes != b->max_header_bytes;
-}
-
 static void apply(vitals_t *v, vconf_t *c)
 {
     size_t kept, n = c->n;
 
-    if (!v->started) {
-        vlisten_free(v->listen, v->nlisten);
-        v->listen = c->listen;
-        v->nlisten = c->nlisten;
-        c->listen = NULL;
-    } else if (listen_differs(v, c)) {
-        vlog(v, VITALS_LOG_WARN,
-             "listen addresses changed: restart vitalsd to apply them");
-    }
-    if (v->started && limits_differ(&v->routes->limits, &c->routes->limits))
-        vlog(v, VITALS_LOG_WARN,
-             "limits changed: restart vitalsd to apply them (max_uri_bytes "
-             "applies now)");
+    vinstance_set_listen(v, c->listen, c->nlisten);
+    c->listen = NULL;
+    c->nlisten = 0;
     vitals_set_service(v, c->service[0], c->service[1], c->service[2],
                        c->service[3]);
-    swap_routes(v, c->routes);
+    vinstance_set_routes(v, c->routes);
     c->routes = NULL;
-    pthread_mutex_lock(&v->lock);
-    kept = engine_replace(v, c->checks, n, vclock_mono(v->clock));
-    /* Publish now: a removed check must not be served a moment longer. */
-    engine_publish(v, vclock_mono(v->clock));
-    pthread_cond_signal(&v->wake);
-    pthread_mutex_unlock(&v->lock);
-    free(c->checks); /* the checks now belong to v */
+    kept = vengine_apply(vitals_engine(v), c->checks, n);
+    free(c->checks); /* the checks now belong to the engine */
     c->checks = NULL;
     c->n = 0;
-    vlog(v, VITALS_LOG_INFO,
-         "configuration applied: %zu checks (%zu unchanged, %zu new or "
-         "changed)",
-         n, kept, n - kept);
+    vinstance_log(v, VITALS_LOG_INFO,
+                  "configuration applied: %zu checks (%zu unchanged, %zu "
+                  "new or changed)",
+                  n, kept, n - kept);
 }
 
 typedef struct {
@@ -546,7 +490,7 @@ int vitals_set_http(vitals_t *v, const char *settings_json, char **err)
         vnode_map_done(root, "the HTTP settings", e);
     }
     if (e->n == 0 && c.routes != NULL) {
-        swap_routes(v, c.routes);
+        vinstance_set_routes(v, c.routes);
         c.routes = NULL;
         rc = VITALS_OK;
     } else if (err != NULL) {

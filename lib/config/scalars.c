@@ -263,27 +263,3 @@ int vitals_parse_size(const char *s, uint64_t *out_bytes)
     return vscalar_size(s, out_bytes) == NUM_OK ? 0 : -1;
 }
 
-char *vitals_format_duration(int64_t ms, char *buf, size_t len)
-{
-    static const unit_t units[] = {
-        {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}};
-    if (buf == NULL || len == 0)
-        return buf;
-    if (ms == 0) {
-        snprintf(buf, len, "0s");
-        return buf;
-    }
-    /* Through uint64_t, so INT64_MIN has a magnitude too. */
-    uint64_t mag = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-    const char *sign = ms < 0 ? "-" : "";
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (mag % units[i].factor == 0) {
-            snprintf(buf, len, "%s%" PRIu64 "%s", sign,
-                     mag / units[i].factor, units[i].name);
-            return buf;
-        }
-    }
-    snprintf(buf, len, "%s%" PRIu64 "ms", sign, mag);
-    return buf;
-}
-

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/duration.h"
 #include "vitals.h"
 
 typedef enum { VNODE_SCALAR, VNODE_SEQ, VNODE_MAP } vnode_kind_t;
@@ -117,8 +118,5 @@ void vnode_strv_free(char **v);
 /* Parsers behind the getters, for callers that have only text. 0 or -1. */
 int vitals_parse_duration(const char *s, int64_t *out_ms);
 int vitals_parse_size(const char *s, uint64_t *out_bytes);
-/* Formats a duration the way the configuration writes it ("30s", "1500ms",
- * "2m"). Returns buf. */
-char *vitals_format_duration(int64_t ms, char *buf, size_t len);
 
 #endif

@@ -1,9 +1,8 @@
-/* engine.c - the instance, its checks, and the scheduling state machine:
- * which check runs when, what a result or a timeout does to a check's
- * reported status, and when a new snapshot is due. */
+/* engine.c - the engine's checks and the scheduling state machine: which
+ * check runs when, what a result or a timeout does to a check's reported
+ * status, and when a new snapshot is due. */
 #include "engine/engine.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,115 +10,75 @@
 #include <string.h>
 
 #include "checks/push.h"
-#include "outputs/output.h"
+#include "util/duration.h"
 #include "util/utf8.h"
-#include "config/vnode.h"
 
 #define NO_HEAP SIZE_MAX
 
-const char *vitals_strerror(int err)
-{
-    switch ((vitals_errno_t)err) {
-    case VITALS_OK:
-        return "success";
-#define XX(name, value, text)                                                 \
-    case VITALS_##name:                                                       \
-        return text;
-        VITALS_ERRNO_MAP(XX)
-#undef XX
-    }
-    return "unknown error";
-}
-
-const char *vitals_status_name(vitals_status_t s)
-{
-    switch (s) {
-    case VITALS_HEALTHY:
-        return "healthy";
-    case VITALS_DEGRADED:
-        return "degraded";
-    case VITALS_UNHEALTHY:
-        return "unhealthy";
-    }
-    return "unknown";
-}
-
-void vlog(vitals_t *v, vitals_log_level_t level, const char *fmt, ...)
+void vengine_log(vengine_t *e, vitals_log_level_t level, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
 
-    if (v->log_fn == NULL)
+    if (e->log_fn == NULL)
         return;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    v->log_fn(level, buf, v->log_data);
+    e->log_fn(level, buf, e->log_data);
 }
 
 /* ------------------------------------------------------------------------
- * The instance
+ * The engine
  */
 
-vitals_t *vitals_new(void)
+vengine_t *vengine_new(void)
 {
-    vitals_t *v = calloc(1, sizeof(*v));
+    vengine_t *e = calloc(1, sizeof(*e));
     pthread_condattr_t ca;
 
-    if (v == NULL)
+    if (e == NULL)
         return NULL;
-    v->clock = &vclock_system;
-    v->publish_interval_ns = 100 * VCLOCK_MS;
-    if ((v->routes = vroutes_default()) == NULL) {
-        free(v);
-        return NULL;
-    }
-    pthread_mutex_init(&v->lock, NULL);
-    pthread_mutex_init(&v->snap_lock, NULL);
+    e->clock = &vclock_system;
+    e->publish_interval_ns = 100 * VCLOCK_MS;
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_mutex_init(&e->snap_lock, NULL);
     /* The scheduler sleeps against the monotonic clock: a wall clock jump
      * must not stall or rush the checks. */
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&v->wake, &ca);
+    pthread_cond_init(&e->wake, &ca);
     pthread_condattr_destroy(&ca);
-    v->dirty = 1;
-    engine_publish(v, vclock_mono(v->clock));
-    if (v->snap == NULL) {
-        vitals_free(v);
+    e->dirty = 1;
+    vengine_publish(e, vclock_mono(e->clock));
+    if (e->snap == NULL) {
+        vengine_free(e);
         return NULL;
     }
-    return v;
+    return e;
 }
 
-static void free_strv(char **s, size_t n)
+void vengine_free(vengine_t *e)
 {
-    for (size_t i = 0; i < n; i++)
-        free(s[i]);
-    free(s);
-}
-
-void vitals_free(vitals_t *v)
-{
-    if (v == NULL)
+    if (e == NULL)
         return;
-    vitals_stop(v, 0);
-    for (size_t i = 0; i < v->n; i++) {
-        v->checks[i]->removed = 1;
-        vcheck_unref(v->checks[i]);
+    vrunner_stop(e);
+    for (size_t i = 0; i < e->n; i++) {
+        e->checks[i]->removed = 1;
+        vcheck_unref(e->checks[i]);
     }
-    free(v->checks);
-    free(v->heap);
-    vitals_snapshot_release(v->snap);
-    free(v->service_id);
-    free(v->service_description);
-    free(v->service_version);
-    free(v->service_release);
-    vlisten_free(v->listen, v->nlisten);
-    vroutes_unref(v->routes);
-    pthread_cond_destroy(&v->wake);
-    pthread_mutex_destroy(&v->snap_lock);
-    pthread_mutex_destroy(&v->lock);
-    free(v);
+    free(e->checks);
+    free(e->heap);
+    vitals_snapshot_release(e->snap);
+    free(e->service_id);
+    free(e->service_description);
+    free(e->service_version);
+    free(e->service_release);
+    free(e->maint_reason);
+    pthread_cond_destroy(&e->wake);
+    pthread_mutex_destroy(&e->snap_lock);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
 }
 
 /* A copy of src for the service fields, made valid UTF-8 (they end up in
@@ -135,296 +94,97 @@ static int replace_str(char **dst, const char *src)
     return VITALS_OK;
 }
 
-int vitals_set_service(vitals_t *v, const char *id, const char *description,
-                       const char *version, const char *release_id)
+int vengine_set_service(vengine_t *e, const char *id, const char *description,
+                        const char *version, const char *release_id)
 {
     int rc = VITALS_OK;
 
-    if (v == NULL)
-        return VITALS_EINVAL;
-    pthread_mutex_lock(&v->lock);
-    if (replace_str(&v->service_id, id) || 
-        replace_str(&v->service_description, description) ||
-        replace_str(&v->service_version, version) ||
-        replace_str(&v->service_release, release_id))
+    pthread_mutex_lock(&e->lock);
+    if (replace_str(&e->service_id, id) ||
+        replace_str(&e->service_description, description) ||
+        replace_str(&e->service_version, version) ||
+        replace_str(&e->service_release, release_id))
         rc = VITALS_ENOMEM;
-    v->dirty = 1;
-    pthread_cond_signal(&v->wake);
-    pthread_mutex_unlock(&v->lock);
+    e->dirty = 1;
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
     return rc;
 }
 
-void vitals_set_log(vitals_t *v, vitals_log_fn fn, void *data)
+void vengine_set_log(vengine_t *e, vitals_log_fn fn, void *data)
 {
-    if (v == NULL)
-        return;
-    pthread_mutex_lock(&v->lock);
-    v->log_fn = fn;
-    v->log_data = data;
-    pthread_mutex_unlock(&v->lock);
-}
-
-/* ------------------------------------------------------------------------
- * Checks
- */
-
-void vitals_check_opts_init(vitals_check_opts_t *o)
-{
-    memset(o, 0, sizeof(*o));
-    o->interval_ms = 30000;
-    o->timeout_ms = 10000;
-    o->critical = 1;
-    o->failure_threshold = 1;
-    o->success_threshold = 1;
-}
-
-int vcheck_name_valid(const char *name)
-{
-    size_t len = name != NULL ? strlen(name) : 0;
-
-    if (len == 0 || len > 128)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)name[i];
-
-        if (!isalnum(ch) && ch != '.' && ch != '_' && ch != '-')
-            return 0;
-    }
-    return 1;
-}
-
-static int opts_valid(const vitals_check_opts_t *o)
-{
-    return o->interval_ms > 0 && o->timeout_ms > 0 &&
-           o->initial_delay_ms >= 0 && o->failure_threshold >= 1 &&
-           o->success_threshold >= 1 && (o->ntags == 0 || o->tags != NULL) &&
-           o->interval_ms <= INT64_MAX / VCLOCK_MS &&
-           o->timeout_ms <= INT64_MAX / VCLOCK_MS &&
-           o->initial_delay_ms <= INT64_MAX / VCLOCK_MS;
-}
-
-vcheck_t *vcheck_new(const char *name, const vitals_check_opts_t *opts)
-{
-    vitals_check_opts_t defaults;
-    const vitals_check_opts_t *o = opts;
-    vcheck_t *c;
-
-    if (o == NULL) {
-        vitals_check_opts_init(&defaults);
-        o = &defaults;
-    }
-    if (!vcheck_name_valid(name) || !opts_valid(o))
-        return NULL;
-    if ((c = calloc(1, sizeof(*c))) == NULL)
-        return NULL;
-    atomic_init(&c->refs, 1);
-    c->type_name = "callback";
-    c->heap_pos = NO_HEAP;
-    c->interval_ns = o->interval_ms * VCLOCK_MS;
-    c->timeout_ns = o->timeout_ms * VCLOCK_MS;
-    c->initial_delay_ns = o->initial_delay_ms * VCLOCK_MS;
-    c->critical = o->critical != 0;
-    c->failure_threshold = o->failure_threshold;
-    c->success_threshold = o->success_threshold;
-    c->name = strdup(name);
-    c->tags = calloc(o->ntags + 1, sizeof(*c->tags));
-    if (c->name == NULL || c->tags == NULL)
-        goto fail;
-    for (c->ntags = 0; c->ntags < o->ntags; c->ntags++)
-        if ((c->tags[c->ntags] = strdup(o->tags[c->ntags])) == NULL)
-            goto fail;
-    if (o->description != NULL &&
-        (c->default_description = strdup(o->description)) == NULL)
-        goto fail;
-    return c;
-fail:
-    vcheck_unref(c);
-    return NULL;
-}
-
-vcheck_t *vcheck_ref(vcheck_t *c)
-{
-    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
-    return c;
-}
-
-void vcheck_unref(vcheck_t *c)
-{
-    if (c == NULL ||
-        atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    if (c->type != NULL)
-        vcheck_state_free(c->type, c->type_state);
-    if (c->free_data != NULL)
-        c->free_data(c->data);
-    free_strv(c->tags, c->ntags);
-    vresult_unref(c->last);
-    free(c->name);
-    free(c->default_description);
-    free(c->fingerprint);
-    free(c->last_error);
-    free(c);
-}
-
-/* ------------------------------------------------------------------------
- * The heap of next events
- */
-
-static void heap_set(vitals_t *v, size_t i, vcheck_t *c)
-{
-    v->heap[i] = c;
-    c->heap_pos = i;
-}
-
-static void heap_up(vitals_t *v, size_t i)
-{
-    vcheck_t *c = v->heap[i];
-
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-
-        if (v->heap[parent]->wake <= c->wake)
-            break;
-        heap_set(v, i, v->heap[parent]);
-        i = parent;
-    }
-    heap_set(v, i, c);
-}
-
-static void heap_down(vitals_t *v, size_t i)
-{
-    vcheck_t *c = v->heap[i];
-
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        int64_t best = c->wake;
-
-        if (l < v->heap_n && v->heap[l]->wake < best) {
-            m = l;
-            best = v->heap[l]->wake;
-        }
-        if (r < v->heap_n && v->heap[r]->wake < best)
-            m = r;
-        if (m == i)
-            break;
-        heap_set(v, i, v->heap[m]);
-        i = m;
-    }
-    heap_set(v, i, c);
-}
-
-static void heap_remove(vitals_t *v, vcheck_t *c)
-{
-    size_t i = c->heap_pos;
-
-    if (i == NO_HEAP)
-        return;
-    c->heap_pos = NO_HEAP;
-    if (--v->heap_n == i)
-        return;
-    heap_set(v, i, v->heap[v->heap_n]);
-    heap_down(v, i);
-    heap_up(v, v->heap[i]->heap_pos);
-}
-
-/* Reserves room so that the push below cannot fail. */
-static int heap_reserve(vitals_t *v, size_t n)
-{
-    vcheck_t **h;
-    size_t cap;
-
-    if (n <= v->heap_cap)
-        return VITALS_OK;
-    cap = v->heap_cap ? v->heap_cap : 16;
-    while (cap < n)
-        cap *= 2;
-    if ((h = realloc(v->heap, cap * sizeof(*h))) == NULL)
-        return VITALS_ENOMEM;
-    v->heap = h;
-    v->heap_cap = cap;
-    return VITALS_OK;
-}
-
-static void heap_schedule(vitals_t *v, vcheck_t *c, int64_t wake)
-{
-    heap_remove(v, c);
-    c->wake = wake;
-    v->heap[v->heap_n] = c;
-    c->heap_pos = v->heap_n++;
-    heap_up(v, c->heap_pos);
-}
-
-int64_t engine_next_wake(const vitals_t *v)
-{
-    return v->heap_n > 0 ? v->heap[0]->wake : INT64_MAX;
+    pthread_mutex_lock(&e->lock);
+    e->log_fn = fn;
+    e->log_data = data;
+    pthread_mutex_unlock(&e->lock);
 }
 
 /* ------------------------------------------------------------------------
  * Registration
  */
 
-static int reserve_checks(vitals_t *v, size_t n)
+static int reserve_checks(vengine_t *e, size_t n)
 {
     vcheck_t **a;
     size_t cap;
 
-    if (n <= v->cap)
-        return heap_reserve(v, n);
-    cap = v->cap ? v->cap * 2 : 16;
+    if (n <= e->cap)
+        return vheap_reserve(e, n);
+    cap = e->cap ? e->cap * 2 : 16;
     while (cap < n)
         cap *= 2;
-    if ((a = realloc(v->checks, cap * sizeof(*a))) == NULL)
+    if ((a = realloc(e->checks, cap * sizeof(*a))) == NULL)
         return VITALS_ENOMEM;
-    v->checks = a;
-    v->cap = cap;
-    return heap_reserve(v, n);
+    e->checks = a;
+    e->cap = cap;
+    return vheap_reserve(e, n);
 }
 
-vcheck_t *engine_find(vitals_t *v, const char *name)
+vcheck_t *vengine_find(vengine_t *e, const char *name)
 {
-    for (size_t i = 0; i < v->n; i++)
-        if (strcmp(v->checks[i]->name, name) == 0)
-            return v->checks[i];
+    for (size_t i = 0; i < e->n; i++)
+        if (strcmp(e->checks[i]->name, name) == 0)
+            return e->checks[i];
     return NULL;
 }
 
-int engine_add(vitals_t *v, vcheck_t *c, int64_t now)
+int vengine_add_locked(vengine_t *e, vcheck_t *c, int64_t now)
 {
     int rc;
 
-    if (engine_find(v, c->name) != NULL) {
+    if (vengine_find(e, c->name) != NULL) {
         vcheck_unref(c);
         return VITALS_EEXIST;
     }
-    if ((rc = reserve_checks(v, v->n + 1)) != VITALS_OK) {
+    if ((rc = reserve_checks(e, e->n + 1)) != VITALS_OK) {
         vcheck_unref(c);
         return rc;
     }
-    v->checks[v->n++] = c;
-    heap_schedule(v, c, now + c->initial_delay_ns);
-    v->dirty = 1;
+    e->checks[e->n++] = c;
+    vheap_schedule(e, c, now + c->initial_delay_ns);
+    e->dirty = 1;
     return VITALS_OK;
 }
 
-static void engine_drop(vitals_t *v, vcheck_t *c)
+static void engine_drop(vengine_t *e, vcheck_t *c)
 {
-    heap_remove(v, c);
+    vheap_remove(e, c);
     c->removed = 1; /* a run still out sees this and is discarded */
     vcheck_unref(c);
 }
 
-int engine_remove(vitals_t *v, const char *name)
+static int remove_locked(vengine_t *e, const char *name)
 {
-    for (size_t i = 0; i < v->n; i++) {
-        vcheck_t *c = v->checks[i];
+    for (size_t i = 0; i < e->n; i++) {
+        vcheck_t *c = e->checks[i];
 
         if (strcmp(c->name, name) != 0)
             continue;
-        memmove(&v->checks[i], &v->checks[i + 1],
-                (v->n - i - 1) * sizeof(*v->checks));
-        v->n--;
-        engine_drop(v, c);
-        v->dirty = 1;
+        memmove(&e->checks[i], &e->checks[i + 1],
+                (e->n - i - 1) * sizeof(*e->checks));
+        e->n--;
+        engine_drop(e, c);
+        e->dirty = 1;
         return VITALS_OK;
     }
     return VITALS_ENOENT;
@@ -437,10 +197,10 @@ static int same_config(const vcheck_t *a, const vcheck_t *b)
            strcmp(a->fingerprint, b->fingerprint) == 0;
 }
 
-size_t engine_replace(vitals_t *v, vcheck_t **cs, size_t n, int64_t now)
+size_t vengine_replace(vengine_t *e, vcheck_t **cs, size_t n, int64_t now)
 {
-    vcheck_t **old = v->checks;
-    size_t nold = v->n, kept = 0;
+    vcheck_t **old = e->checks;
+    size_t nold = e->n, kept = 0;
 
     /* Keep an unchanged check by moving the old one into the new list. */
     for (size_t i = 0; i < n; i++) {
@@ -456,135 +216,148 @@ size_t engine_replace(vitals_t *v, vcheck_t **cs, size_t n, int64_t now)
     }
     for (size_t j = 0; j < nold; j++)
         if (old[j] != NULL)
-            engine_drop(v, old[j]);
-    v->n = 0;
-    if (reserve_checks(v, n) != VITALS_OK) {
+            engine_drop(e, old[j]);
+    e->n = 0;
+    if (reserve_checks(e, n) != VITALS_OK) {
         /* Only reachable out of memory: keep what fits in the old array. */
-        n = n < v->cap ? n : v->cap;
+        n = n < e->cap ? n : e->cap;
     }
     for (size_t i = 0; i < n; i++) {
-        v->checks[v->n++] = cs[i];
+        e->checks[e->n++] = cs[i];
         if (cs[i]->heap_pos == NO_HEAP && !cs[i]->running)
-            heap_schedule(v, cs[i], now + cs[i]->initial_delay_ns);
+            vheap_schedule(e, cs[i], now + cs[i]->initial_delay_ns);
     }
-    v->dirty = 1;
+    e->dirty = 1;
     return kept;
 }
 
-static int add_locked(vitals_t *v, vcheck_t *c)
+int vengine_add(vengine_t *e, vcheck_t *c)
 {
     int rc;
 
-    pthread_mutex_lock(&v->lock);
-    rc = engine_add(v, c, vclock_mono(v->clock));
-    pthread_cond_signal(&v->wake);
-    pthread_mutex_unlock(&v->lock);
+    pthread_mutex_lock(&e->lock);
+    rc = vengine_add_locked(e, c, vclock_mono(e->clock));
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
     return rc;
 }
 
-int vitals_add_check(vitals_t *v, const char *name,
-                     const vitals_check_opts_t *opts, vitals_check_fn fn,
-                     void *data, void (*free_data)(void *))
+int vengine_remove(vengine_t *e, const char *name)
 {
-    vcheck_t *c;
+    int rc;
 
-    int invalid = v == NULL || fn == NULL || !vcheck_name_valid(name) ||
-                  (opts != NULL && !opts_valid(opts));
-
-    if (invalid || (c = vcheck_new(name, opts)) == NULL) {
-        if (free_data != NULL)
-            free_data(data);
-        return invalid ? VITALS_EINVAL : VITALS_ENOMEM;
-    }
-    c->fn = fn;
-    c->data = data;
-    c->free_data = free_data;
-    return add_locked(v, c);
-}
-
-int vitals_add_builtin(vitals_t *v, const char *name,
-                       const vitals_check_opts_t *opts, const char *type,
-                       const char *settings_json, char **err)
-{
-    const vcheck_type_t *t = type != NULL ? vcheck_type_find(type) : NULL;
-    verrs_t *e = NULL;
-    vnode_t *settings = NULL;
-    vcheck_t *c = NULL;
-    int rc = VITALS_ECONFIG;
-
-    if (err != NULL)
-        *err = NULL;
-    if (v == NULL || name == NULL)
-        return VITALS_EINVAL;
-    if (t == NULL) {
-        if (err != NULL && asprintf(err, "unknown check type '%s' (known: %s)",
-                                    type ? type : "", vcheck_type_names()) < 0)
-            *err = NULL;
-        return VITALS_ETYPE;
-    }
-    if ((c = vcheck_new(name, opts)) == NULL)
-        return VITALS_EINVAL;
-    if ((e = verrs_new()) == NULL) {
-        vcheck_unref(c);
-        return VITALS_ENOMEM;
-    }
-    settings = vnode_from_json(settings_json ? settings_json : "{}", e);
-    if (settings != NULL) {
-        c->type = t;
-        c->type_name = t->name;
-        c->type_state = vcheck_configure(t, settings, NULL, e);
-        vnode_map_done(settings, "settings", e);
-    }
-    if (e->n == 0 && c->type_state != NULL) {
-        rc = add_locked(v, c);
-        c = NULL;
-    } else if (err != NULL) {
-        *err = verrs_join(e);
-    }
-    vcheck_unref(c);
-    vnode_free(settings);
-    vitals_errors_free(e);
+    pthread_mutex_lock(&e->lock);
+    rc = remove_locked(e, name);
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
     return rc;
 }
 
-int vitals_push(vitals_t *v, const char *name, vitals_status_t status,
-                const char *output)
+size_t vengine_apply(vengine_t *e, vcheck_t **cs, size_t n)
+{
+    size_t kept;
+
+    pthread_mutex_lock(&e->lock);
+    kept = vengine_replace(e, cs, n, vclock_mono(e->clock));
+    /* Publish now: a removed check must not be served a moment longer. */
+    vengine_publish(e, vclock_mono(e->clock));
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+    return kept;
+}
+
+int vengine_push(vengine_t *e, const char *name, vitals_status_t status,
+                 const char *output)
 {
     vcheck_t *c;
     int rc;
 
-    if (v == NULL || name == NULL || status < VITALS_HEALTHY ||
+    if (name == NULL || status < VITALS_HEALTHY ||
         status > VITALS_UNHEALTHY)
         return VITALS_EINVAL;
-    pthread_mutex_lock(&v->lock);
-    if ((c = engine_find(v, name)) == NULL) {
+    pthread_mutex_lock(&e->lock);
+    if ((c = vengine_find(e, name)) == NULL) {
         rc = VITALS_ENOENT;
     } else if (c->type != &vcheck_push) {
         rc = VITALS_ETYPE;
     } else {
-        int64_t now = vclock_mono(v->clock);
+        int64_t now = vclock_mono(e->clock);
 
         rc = vpush_report(c->type_state, status, output, now);
         /* Show the report now rather than at the next interval. */
         if (rc == VITALS_OK && !c->running)
-            heap_schedule(v, c, now);
-        pthread_cond_signal(&v->wake);
+            vheap_schedule(e, c, now);
+        pthread_cond_signal(&e->wake);
     }
-    pthread_mutex_unlock(&v->lock);
+    pthread_mutex_unlock(&e->lock);
     return rc;
 }
 
-int vitals_remove_check(vitals_t *v, const char *name)
-{
-    int rc;
+/* ------------------------------------------------------------------------
+ * The lifecycle
+ */
 
-    if (v == NULL || name == NULL)
+void vengine_drain(vengine_t *e, int fails_all)
+{
+    pthread_mutex_lock(&e->lock);
+    if (!e->draining)
+        vengine_log(e, VITALS_LOG_INFO, "draining: readiness fails from now "
+                                        "on");
+    e->draining = 1;
+    e->drain_fails_all = fails_all != 0;
+    e->dirty = e->urgent = 1;
+    vengine_publish(e, vclock_mono(e->clock));
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+}
+
+int vengine_maintenance(vengine_t *e, const char *reason, int64_t for_ms)
+{
+    char *copy = NULL;
+    int64_t now;
+
+    if (for_ms < 0 || for_ms > INT64_MAX / VCLOCK_MS / 2)
         return VITALS_EINVAL;
-    pthread_mutex_lock(&v->lock);
-    rc = engine_remove(v, name);
-    pthread_cond_signal(&v->wake);
-    pthread_mutex_unlock(&v->lock);
-    return rc;
+    if (reason != NULL &&
+        (copy = vutf8_clean(reason, strlen(reason), 1)) == NULL)
+        return VITALS_ENOMEM;
+    pthread_mutex_lock(&e->lock);
+    now = vclock_mono(e->clock);
+    free(e->maint_reason);
+    e->maint_reason = copy;
+    e->maint_until = copy != NULL && for_ms > 0 ? now + for_ms * VCLOCK_MS
+                                                 : 0;
+    e->maint_until_real =
+        e->maint_until ? vclock_real(e->clock) + for_ms * VCLOCK_MS : 0;
+    vengine_log(e, VITALS_LOG_INFO, copy ? "maintenance on: %s" : "maintenance off%s",
+                copy ? copy : "");
+    e->dirty = e->urgent = 1;
+    vengine_publish(e, now);
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+    return VITALS_OK;
+}
+
+/* Ends a timed maintenance and keeps snapshots coming (e->lock held). */
+int64_t vengine_tick(vengine_t *e, int64_t now)
+{
+    int64_t next = e->last_publish + VSNAP_HEARTBEAT_NS;
+
+    if (e->maint_until != 0 && now >= e->maint_until) {
+        vengine_log(e, VITALS_LOG_INFO, "maintenance over: %s",
+                    e->maint_reason);
+        free(e->maint_reason);
+        e->maint_reason = NULL;
+        e->maint_until = e->maint_until_real = 0;
+        e->dirty = e->urgent = 1;
+    }
+    if (now >= next) {
+        e->dirty = 1; /* a heartbeat: the scheduler is alive */
+        next = now + VSNAP_HEARTBEAT_NS;
+    }
+    if (e->maint_until != 0 && e->maint_until < next)
+        next = e->maint_until;
+    return next;
 }
 
 /* ------------------------------------------------------------------------
@@ -596,29 +369,33 @@ static const char *status_word(int has, vitals_status_t s)
     return has ? vitals_status_name(s) : "not yet run";
 }
 
-static void set_reported(vitals_t *v, vcheck_t *c, vitals_status_t s,
+static void set_reported(vengine_t *e, vcheck_t *c, vitals_status_t s,
                          const char *why)
 {
     vitals_log_level_t level = s == VITALS_HEALTHY ? VITALS_LOG_INFO
                                                    : VITALS_LOG_WARN;
 
-    vlog(v, level, "check %s: %s -> %s%s%s", c->name,
+    vengine_log(e, level, "check %s: %s -> %s%s%s", c->name,
          status_word(c->has_reported, c->reported), vitals_status_name(s),
          why ? ": " : "", why ? why : "");
+    if (c->has_reported)
+        c->transitions++;
+    c->since_ns = vclock_real(e->clock);
     c->reported = s;
     c->has_reported = 1;
     /* A status change is what readers wait for: publish it at once
      * rather than at the next publish interval. */
-    v->urgent = 1;
+    e->urgent = 1;
 }
 
 /* Applies one finished (frozen) result to c; takes the reference on r. */
-static void apply_result(vitals_t *v, vcheck_t *c, vitals_result_t *r,
+static void apply_result(vengine_t *e, vcheck_t *c, vitals_result_t *r,
                          int64_t start_real, int64_t duration)
 {
     vitals_status_t s = r->status;
     const char *why = r->error != NULL ? r->error : r->description;
 
+    c->runs[r->status]++;
     /* A non-critical check can make the whole degraded, never unhealthy. */
     if (!c->critical && s == VITALS_UNHEALTHY)
         s = VITALS_DEGRADED;
@@ -639,24 +416,24 @@ static void apply_result(vitals_t *v, vcheck_t *c, vitals_result_t *r,
         c->streak_len = 1;
     }
     if (!c->has_reported) {
-        set_reported(v, c, s, s != VITALS_HEALTHY ? why : NULL);
+        set_reported(e, c, s, s != VITALS_HEALTHY ? why : NULL);
     } else if (s != c->reported) {
         unsigned need = s == VITALS_HEALTHY ? c->success_threshold
                                             : c->failure_threshold;
 
         if (c->streak_len >= need)
-            set_reported(v, c, s, s != VITALS_HEALTHY ? why : NULL);
+            set_reported(e, c, s, s != VITALS_HEALTHY ? why : NULL);
     }
     vresult_unref(c->last);
     c->last = r;
     c->timestamp_ns = start_real;
     c->duration_ns = duration;
-    v->dirty = 1;
+    e->dirty = 1;
 }
 
-static void apply_timeout(vitals_t *v, vcheck_t *c)
+static void apply_timeout(vengine_t *e, vcheck_t *c)
 {
-    vitals_result_t *r = vresult_new(v->clock, 0);
+    vitals_result_t *r = vresult_new(e->clock, 0);
     char d[32];
 
     if (r == NULL)
@@ -664,19 +441,20 @@ static void apply_timeout(vitals_t *v, vcheck_t *c)
     vitals_format_duration(c->timeout_ns / VCLOCK_MS, d, sizeof(d));
     vitals_result_set_error(r, "timed out after %s", d);
     r->timed_out = 1;
+    c->timeouts++;
     vresult_freeze(r);
-    apply_result(v, c, r, c->run_start_real, c->timeout_ns);
+    apply_result(e, c, r, c->run_start_real, c->timeout_ns);
 }
 
-static vrun_t *start_run(vitals_t *v, vcheck_t *c, int64_t now)
+static vrun_t *start_run(vengine_t *e, vcheck_t *c, int64_t now)
 {
     vrun_t *run = calloc(1, sizeof(*run));
 
     if (run == NULL)
         return NULL;
     run->start_mono = now;
-    run->start_real = vclock_real(v->clock);
-    run->result = vresult_new(v->clock, now + c->timeout_ns);
+    run->start_real = vclock_real(e->clock);
+    run->result = vresult_new(e->clock, now + c->timeout_ns);
     if (run->result == NULL) {
         free(run);
         return NULL;
@@ -690,28 +468,28 @@ static vrun_t *start_run(vitals_t *v, vcheck_t *c, int64_t now)
     return run;
 }
 
-vrun_t *engine_due(vitals_t *v, int64_t now)
+vrun_t *vengine_due(vengine_t *e, int64_t now)
 {
     vrun_t *head = NULL, **tail = &head;
 
-    while (v->heap_n > 0 && v->heap[0]->wake <= now) {
-        vcheck_t *c = v->heap[0];
+    while (e->heap_n > 0 && e->heap[0]->wake <= now) {
+        vcheck_t *c = e->heap[0];
 
         if (c->running) {
             /* The deadline passed: report it now, and wait for the run to
              * come back before scheduling the next one, so that a hung
              * check never runs twice at once. */
-            heap_remove(v, c);
+            vheap_remove(e, c);
             c->timed_out = 1;
-            apply_timeout(v, c);
+            apply_timeout(e, c);
             continue;
         }
-        vrun_t *run = start_run(v, c, now);
+        vrun_t *run = start_run(e, c, now);
         if (run == NULL) { /* out of memory: try again next interval */
-            heap_schedule(v, c, now + c->interval_ns);
+            vheap_schedule(e, c, now + c->interval_ns);
             continue;
         }
-        heap_schedule(v, c, now + c->timeout_ns);
+        vheap_schedule(e, c, now + c->timeout_ns);
         *tail = run;
         tail = &run->next;
     }
@@ -727,7 +505,7 @@ void vrun_free(vrun_t *run)
     free(run);
 }
 
-void engine_finish(vitals_t *v, vrun_t *run, int64_t now)
+void vengine_finish(vengine_t *e, vrun_t *run, int64_t now)
 {
     vcheck_t *c = run->check;
     int64_t next;
@@ -741,20 +519,20 @@ void engine_finish(vitals_t *v, vrun_t *run, int64_t now)
         /* It came back at or after its deadline before the scheduler
          * noticed (an exec check kills its command right then): a timeout
          * all the same, whatever it reported. */
-        apply_timeout(v, c);
+        apply_timeout(e, c);
     } else if (!c->timed_out) {
         vresult_freeze(run->result);
-        apply_result(v, c, vresult_ref(run->result), run->start_real,
+        apply_result(e, c, vresult_ref(run->result), run->start_real,
                      now - run->start_mono);
     }
     c->timed_out = 0;
     /* Keep the cadence of the schedule; a late run starts now. */
     next = run->start_mono + c->interval_ns;
-    heap_schedule(v, c, next > now ? next : now);
+    vheap_schedule(e, c, next > now ? next : now);
     vrun_free(run);
 }
 
-void engine_execute(vrun_t *run)
+void vengine_execute(vrun_t *run)
 {
     vcheck_t *c = run->check;
 
@@ -764,16 +542,3 @@ void engine_execute(vrun_t *run)
         c->fn(run->result, c->data);
 }
 
-void engine_publish(vitals_t *v, int64_t now)
-{
-    vitals_snapshot_t *s;
-
-    if (!v->dirty)
-        return;
-    if ((s = vsnap_build(v)) == NULL)
-        return; /* out of memory: the old snapshot keeps serving */
-    v->dirty = 0;
-    v->urgent = 0;
-    v->last_publish = now;
-    vsnap_swap(v, s);
-}

@@ -1,8 +1,8 @@
-/* engine.h - the instance (struct vitals), its checks, and the scheduling
- * state machine.
+/* engine.h - the engine: checks, their scheduling state machine, results
+ * and snapshot publication. It knows nothing of listeners or outputs.
  *
  * The state machine is pure: every function takes "now" and runs under
- * v->lock, and none of them sleeps or runs a check. runner.c drives it with
+ * e->lock, and none of them sleeps or runs a check. runner.c drives it with
  * real threads and the system clock; unit tests drive it with a fake clock
  * and run checks inline, so scheduling, timeouts and thresholds are tested
  * without sleeping.
@@ -14,8 +14,9 @@
 #include <stdatomic.h>
 
 #include "checks/check_type.h"
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "engine/result.h"
+#include "snapshot.h"
 #include "vitals.h"
 
 typedef struct vcheck vcheck_t;
@@ -52,6 +53,8 @@ struct vcheck {
     uint64_t contiguous_failures;
     int64_t first_failure_ns, last_success_ns, timestamp_ns, duration_ns;
     char *last_error;
+    int64_t since_ns; /* wall clock of the last reported change */
+    uint64_t runs[3], timeouts, transitions;
 };
 
 /* One run of a check, handed to a worker. */
@@ -66,18 +69,13 @@ struct vrun {
 
 typedef struct vpool vpool_t;
 
-/* A listener: an address, and for HTTPS the certificate and key (PEM). */
-typedef struct vlisten {
-    char *address;
-    char *cert_pem, *key_pem; /* NULL for plain HTTP */
-} vlisten_t;
+typedef struct vengine vengine_t;
 
-int vlisten_add(vlisten_t **a, size_t *n, const char *address,
-                const char *cert_pem, const char *key_pem);
-void vlisten_free(vlisten_t *a, size_t n);
-typedef struct vserver vserver_t;
+/* Called after each publication, on the scheduler thread, with v->lock
+ * held: it must only hand the snapshot on (take a reference, queue it). */
+typedef void (*vengine_publish_fn)(vitals_snapshot_t *s, void *data);
 
-struct vitals {
+struct vengine {
     pthread_mutex_t lock; /* checks, heap, per-check state */
     pthread_cond_t wake;  /* the scheduler thread sleeps on it */
     const vclock_t *clock;
@@ -97,6 +95,16 @@ struct vitals {
     int64_t last_publish;
     int64_t publish_interval_ns;
     uint64_t generation;
+    vengine_publish_fn on_publish;
+    void *on_publish_data;
+
+    /* The lifecycle, shown in every snapshot. */
+    int started_up; /* every check completed a run once: latched */
+    int draining;
+    int drain_fails_all;
+    char *maint_reason;      /* non-NULL: in maintenance */
+    int64_t maint_until;     /* monotonic; 0: until turned off */
+    int64_t maint_until_real;
 
     pthread_mutex_t snap_lock; /* only for swapping and taking snap */
     vitals_snapshot_t *snap;
@@ -106,52 +114,75 @@ struct vitals {
     int started, stopping;
     pthread_t thread;
     vpool_t *pool;
-
-    /* http/ */
-    struct vroutes *routes; /* the current endpoints (v->lock) */
-    vlisten_t *listen;
-    size_t nlisten;
-    vserver_t *server;
 };
 
-void vlog(vitals_t *v, vitals_log_level_t level, const char *fmt, ...)
+/* A new engine with no checks and an empty snapshot published, or NULL. */
+vengine_t *vengine_new(void);
+/* Stops the runner if it runs and frees everything. NULL is fine. */
+void vengine_free(vengine_t *e);
+void vengine_log(vengine_t *e, vitals_log_level_t level, const char *fmt, ...)
     VITALS_PRINTF(3, 4);
+int vengine_set_service(vengine_t *e, const char *id,
+                        const char *description, const char *version,
+                        const char *release_id);
+void vengine_set_log(vengine_t *e, vitals_log_fn fn, void *data);
+/* The latest snapshot: a new reference. */
+vitals_snapshot_t *vengine_snapshot(vengine_t *e);
+/* Grows with every publication; a cheap "is there a newer snapshot". */
+uint64_t vengine_generation(vengine_t *e);
 
 /* Checks. */
 vcheck_t *vcheck_new(const char *name, const vitals_check_opts_t *o);
 vcheck_t *vcheck_ref(vcheck_t *c);
 void vcheck_unref(vcheck_t *c);
 int vcheck_name_valid(const char *name);
-/* Adds c (taking the reference) at the end, scheduled from now. */
-int engine_add(vitals_t *v, vcheck_t *c, int64_t now);
-/* Replaces the whole set of checks by cs[0..n) (taking the references):
- * a check whose name and non-NULL fingerprint match a current one keeps the
- * current one (and its history); the rest start anew. */
-/* Returns how many checks were kept. */
-size_t engine_replace(vitals_t *v, vcheck_t **cs, size_t n, int64_t now);
-vcheck_t *engine_find(vitals_t *v, const char *name);
-int engine_remove(vitals_t *v, const char *name);
+int vcheck_opts_valid(const vitals_check_opts_t *o);
 
-/* The state machine (v->lock held). */
+/* Registration, each taking e->lock. */
+/* Adds c (taking the reference) at the end, scheduled from now. */
+int vengine_add(vengine_t *e, vcheck_t *c);
+int vengine_remove(vengine_t *e, const char *name);
+/* Replaces the whole set of checks by cs[0..n) (taking the references)
+ * and publishes at once: a check whose name and non-NULL fingerprint match
+ * a current one keeps the current one (and its history); the rest start
+ * anew. Returns how many checks were kept. */
+size_t vengine_apply(vengine_t *e, vcheck_t **cs, size_t n);
+/* A push check's report (see vitals_push). */
+int vengine_push(vengine_t *e, const char *name, vitals_status_t status,
+                 const char *output);
+
+/* The lifecycle: draining (for good) and maintenance (reason NULL: off;
+ * for_ms 0: until turned off). Both publish at once. */
+void vengine_drain(vengine_t *e, int fails_all);
+int vengine_maintenance(vengine_t *e, const char *reason, int64_t for_ms);
+
+/* The state machine (e->lock held). */
+/* Ends a timed maintenance when due, marks a heartbeat snapshot due, and
+ * returns when it next has to look. */
+int64_t vengine_tick(vengine_t *e, int64_t now);
+int vengine_add_locked(vengine_t *e, vcheck_t *c, int64_t now);
+size_t vengine_replace(vengine_t *e, vcheck_t **cs, size_t n, int64_t now);
+vcheck_t *vengine_find(vengine_t *e, const char *name);
 /* Starts every run that is due at now, reports every run past its
  * deadline, and returns the new runs as a list (through ->next). */
-vrun_t *engine_due(vitals_t *v, int64_t now);
+vrun_t *vengine_due(vengine_t *e, int64_t now);
 /* Applies a run's result (or drops it when it is stale) and frees run. */
-void engine_finish(vitals_t *v, vrun_t *run, int64_t now);
-/* The earliest time engine_due has work, or INT64_MAX. */
-int64_t engine_next_wake(const vitals_t *v);
+void vengine_finish(vengine_t *e, vrun_t *run, int64_t now);
+/* The earliest time vengine_due has work, or INT64_MAX. */
+int64_t vengine_next_wake(const vengine_t *e);
 /* Publishes a snapshot if results changed. */
-void engine_publish(vitals_t *v, int64_t now);
+void vengine_publish(vengine_t *e, int64_t now);
 /* Runs the check of run in the calling thread and fills run->result. */
-void engine_execute(vrun_t *run);
+void vengine_execute(vrun_t *run);
 void vrun_free(vrun_t *run);
 
-/* snapshot.c */
-vitals_snapshot_t *vsnap_build(vitals_t *v); /* v->lock held */
-void vsnap_swap(vitals_t *v, vitals_snapshot_t *s);
+/* heap.c: the min-heap of next events (e->lock held). */
+void vheap_remove(vengine_t *e, vcheck_t *c);
+int vheap_reserve(vengine_t *e, size_t n);
+void vheap_schedule(vengine_t *e, vcheck_t *c, int64_t wake);
 
-/* runner.c */
-int runner_start(vitals_t *v);
-void runner_stop(vitals_t *v);
+/* runner.c: the scheduler thread and the worker pool. */
+int vrunner_start(vengine_t *e);
+void vrunner_stop(vengine_t *e);
 
 #endif

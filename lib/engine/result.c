@@ -33,6 +33,7 @@ static void result_destroy(vitals_result_t *r)
         vresult_unref(r->children[i]);
     free(r->children);
     free(r->child_states);
+    free(r->child_entries);
     free(r->key);
     free(r->description);
     free(r->error);
@@ -64,6 +65,22 @@ static void fill_state(vitals_check_state_t *st, const vitals_result_t *r)
     st->critical = 1;
     st->children = r->child_states;
     st->nchildren = r->child_states != NULL ? r->nchildren : 0;
+}
+
+/* A frozen child as outputs see it. */
+static void fill_entry(vsnap_entry_t *e, const vitals_result_t *r)
+{
+    fill_state(&e->pub, r);
+    e->component_type = "component";
+    e->has_run = 1;
+    e->own_error = 1;
+    if (r->observed_set) {
+        e->measurement = r->measurement;
+        e->unit = r->unit;
+        e->observed = r->observed;
+    }
+    e->children = r->child_entries;
+    e->nchildren = r->child_entries != NULL ? r->nchildren : 0;
 }
 
 /* Check text ends up in JSON strings, which must be UTF-8; a check reports
@@ -100,12 +117,22 @@ void vresult_freeze(vitals_result_t *r)
     r->data = NULL;
     if (r->data_json == NULL)
         r->data_json = strdup("{}");
-    if (r->nchildren > 0)
+    if (r->nchildren > 0) {
         r->child_states = calloc(r->nchildren, sizeof(*r->child_states));
+        r->child_entries = calloc(r->nchildren, sizeof(*r->child_entries));
+        if (r->child_states == NULL || r->child_entries == NULL) {
+            free(r->child_states); /* show no children rather than some */
+            free(r->child_entries);
+            r->child_states = NULL;
+            r->child_entries = NULL;
+        }
+    }
     for (size_t i = 0; i < r->nchildren; i++) {
         vresult_freeze(r->children[i]);
-        if (r->child_states != NULL)
+        if (r->child_states != NULL) {
             fill_state(&r->child_states[i], r->children[i]);
+            fill_entry(&r->child_entries[i], r->children[i]);
+        }
     }
 }
 

@@ -11,7 +11,8 @@
 #include <jansson.h>
 #include <stdatomic.h>
 
-#include "engine/clock.h"
+#include "util/clock.h"
+#include "snapshot.h"
 #include "vitals.h"
 
 struct vitals_result {
@@ -34,13 +35,14 @@ struct vitals_result {
     /* Set by vresult_freeze. */
     int frozen;
     char *data_json;
-    vitals_check_state_t *child_states;
+    vitals_check_state_t *child_states; /* the C API's view of children */
+    vsnap_entry_t *child_entries;       /* the outputs' view of them */
 };
 
 /* A new empty result (refs 1). NULL when out of memory. */
 vitals_result_t *vresult_new(const vclock_t *clock, int64_t deadline_ns);
 /* Settles the status (an error without a status is unhealthy), renders
- * data_json and the children's states. After this, r is read-only. */
+ * data_json and the children's states and snapshot entries. After this, r is read-only. */
 void vresult_freeze(vitals_result_t *r);
 /* Makes child (built on its own, key set) a nested result of r, taking
  * the reference. 0, or VITALS_ENOMEM (child is released). */

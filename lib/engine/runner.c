@@ -3,8 +3,8 @@
  *
  * The pool grows when every worker is busy, so a check hung in its callback
  * occupies one thread and delays nobody else; idle workers above the
- * minimum exit. The pool outlives the instance when a worker is still stuck
- * in a callback at vitals_stop: such a worker finds pool->v cleared when it
+ * minimum exit. The pool outlives the engine when a worker is still stuck
+ * in a callback at vrunner_stop: such a worker finds pool->e cleared when it
  * returns, drops its result and exits.
  */
 #include <errno.h>
@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include "engine/engine.h"
-#include "config/vnode.h"
 
 #define POOL_MIN_IDLE 2
 #define POOL_MAX 512
@@ -32,7 +31,7 @@ struct vpool {
     unsigned nqueued; /* runs in the queue: more than nidle need workers */
     int stopping;
     unsigned refs; /* the instance's, plus one per thread */
-    vitals_t *v;   /* cleared by vitals_stop */
+    vengine_t *e; /* cleared by vrunner_stop */
 };
 
 static void pool_unref_locked(vpool_t *p)
@@ -88,16 +87,16 @@ static void *worker_main(void *arg)
         run->next = NULL;
         pthread_mutex_unlock(&p->mu);
 
-        engine_execute(run);
+        vengine_execute(run);
 
         pthread_mutex_lock(&p->mu);
-        if (p->v != NULL) {
-            vitals_t *v = p->v;
+        if (p->e != NULL) {
+            vengine_t *e = p->e;
 
-            pthread_mutex_lock(&v->lock);
-            engine_finish(v, run, vclock_mono(v->clock));
-            pthread_cond_signal(&v->wake);
-            pthread_mutex_unlock(&v->lock);
+            pthread_mutex_lock(&e->lock);
+            vengine_finish(e, run, vclock_mono(e->clock));
+            pthread_cond_signal(&e->wake);
+            pthread_mutex_unlock(&e->lock);
         } else {
             vrun_free(run);
         }
@@ -163,56 +162,59 @@ static int pool_nudge(vpool_t *p, int64_t now)
 
 static void *scheduler_main(void *arg)
 {
-    vitals_t *v = arg;
+    vengine_t *e = arg;
 
-    pthread_mutex_lock(&v->lock);
-    while (!v->stopping) {
-        int64_t now = vclock_mono(v->clock);
-        vrun_t *runs = engine_due(v, now);
-        int64_t wake, publish_at;
+    pthread_mutex_lock(&e->lock);
+    while (!e->stopping) {
+        int64_t now = vclock_mono(e->clock);
+        vrun_t *runs = vengine_due(e, now);
+        int64_t wake, publish_at, lifecycle_at;
         int starved;
 
         if (runs != NULL) {
-            /* Submit without v->lock: workers take the pool lock and
-             * then v->lock, never the other way. */
-            pthread_mutex_unlock(&v->lock);
+            /* Submit without e->lock: workers take the pool lock and
+             * then e->lock, never the other way. */
+            pthread_mutex_unlock(&e->lock);
             while (runs != NULL) {
                 vrun_t *next = runs->next;
 
                 runs->next = NULL;
-                pool_submit(v->pool, runs, now);
+                pool_submit(e->pool, runs, now);
                 runs = next;
             }
-            pthread_mutex_lock(&v->lock);
+            pthread_mutex_lock(&e->lock);
             continue;
         }
-        /* Never take the pool lock under v->lock: workers take them the
+        /* Never take the pool lock under e->lock: workers take them the
          * other way round. */
-        pthread_mutex_unlock(&v->lock);
-        starved = pool_nudge(v->pool, now);
-        pthread_mutex_lock(&v->lock);
-        publish_at = v->urgent ? now
-                               : v->last_publish + v->publish_interval_ns;
-        if (v->dirty && now >= publish_at)
-            engine_publish(v, now);
-        wake = engine_next_wake(v);
-        if (v->dirty && publish_at < wake)
+        pthread_mutex_unlock(&e->lock);
+        starved = pool_nudge(e->pool, now);
+        pthread_mutex_lock(&e->lock);
+        lifecycle_at = vengine_tick(e, now);
+        publish_at = e->urgent ? now
+                               : e->last_publish + e->publish_interval_ns;
+        if (e->dirty && now >= publish_at)
+            vengine_publish(e, now);
+        wake = vengine_next_wake(e);
+        if (e->dirty && publish_at < wake)
             wake = publish_at;
+        if (lifecycle_at < wake)
+            wake = lifecycle_at;
         if (starved && now + POOL_WAIT_NS < wake)
             wake = now + POOL_WAIT_NS;
         if (wake == INT64_MAX) {
-            pthread_cond_wait(&v->wake, &v->lock);
+            pthread_cond_wait(&e->wake, &e->lock);
         } else if (wake > now) {
             struct timespec until = abs_mono(wake);
 
-            pthread_cond_timedwait(&v->wake, &v->lock, &until);
+            pthread_cond_timedwait(&e->wake, &e->lock, &until);
         }
     }
-    pthread_mutex_unlock(&v->lock);
+    pthread_mutex_unlock(&e->lock);
     return NULL;
 }
 
-int runner_start(vitals_t *v)
+int vrunner_start(vengine_t *e)
 {
     vpool_t *p = calloc(1, sizeof(*p));
 
@@ -226,35 +228,35 @@ int runner_start(vitals_t *v)
     pthread_condattr_destroy(&ca);
     p->tail = &p->head;
     p->refs = 1;
-    p->v = v;
-    v->pool = p;
-    v->stopping = 0;
-    if (pthread_create(&v->thread, NULL, scheduler_main, v) != 0) {
+    p->e = e;
+    e->pool = p;
+    e->stopping = 0;
+    if (pthread_create(&e->thread, NULL, scheduler_main, e) != 0) {
         pthread_mutex_lock(&p->mu);
-        v->pool = NULL;
+        e->pool = NULL;
         pool_unref_locked(p);
         return VITALS_ESYS;
     }
     return VITALS_OK;
 }
 
-void runner_stop(vitals_t *v)
+void vrunner_stop(vengine_t *e)
 {
-    vpool_t *p = v->pool;
+    vpool_t *p = e->pool;
 
     if (p == NULL)
         return;
-    pthread_mutex_lock(&v->lock);
-    v->stopping = 1;
-    pthread_cond_signal(&v->wake);
-    pthread_mutex_unlock(&v->lock);
-    pthread_join(v->thread, NULL);
+    pthread_mutex_lock(&e->lock);
+    e->stopping = 1;
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+    pthread_join(e->thread, NULL);
 
     /* Detach the pool: a worker still in a callback will drop its run. */
     pthread_mutex_lock(&p->mu);
-    p->v = NULL;
+    p->e = NULL;
     p->stopping = 1;
     pthread_cond_broadcast(&p->cv);
-    v->pool = NULL;
+    e->pool = NULL;
     pool_unref_locked(p);
 }

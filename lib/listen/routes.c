@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "access/access.h"
-#include "outputs/output.h"
+#include "listen/routes.h"
 
 static const vlimits_t default_limits = {
     .max_uri_bytes = 2048,
@@ -23,7 +23,7 @@ static vroutes_t *routes_new(void)
 
     if (rs == NULL)
         return NULL;
-    while (vendpoint_types[n] != NULL)
+    while (voutputs[n] != NULL)
         n++;
     if ((rs->r = calloc(n, sizeof(*rs->r))) == NULL) {
         free(rs);
@@ -47,8 +47,8 @@ void vroutes_unref(vroutes_t *rs)
     for (size_t i = 0; i < rs->n; i++) {
         vroute_t *r = &rs->r[i];
 
-        if (r->type->free_conf != NULL)
-            r->type->free_conf(r->conf);
+        if (r->output->free_conf != NULL)
+            r->output->free_conf(r->conf);
         free(r->path);
     }
     vaccess_free(rs->access);
@@ -56,7 +56,7 @@ void vroutes_unref(vroutes_t *rs)
     free(rs);
 }
 
-static int add_route(vroutes_t *rs, const vendpoint_type_t *t,
+static int add_route(vroutes_t *rs, const voutput_t *t,
                      const char *path, void *conf, unsigned auth)
 {
     vroute_t *r = &rs->r[rs->n];
@@ -66,7 +66,7 @@ static int add_route(vroutes_t *rs, const vendpoint_type_t *t,
             t->free_conf(conf);
         return -1;
     }
-    r->type = t;
+    r->output = t;
     r->conf = conf;
     r->auth = auth;
     rs->n++;
@@ -78,7 +78,7 @@ static int add_route(vroutes_t *rs, const vendpoint_type_t *t,
 }
 
 /* Seed 000: the mosparo endpoint is behind the allow list unless told. */
-static unsigned default_auth(const vendpoint_type_t *t)
+static unsigned default_auth(const voutput_t *t)
 {
     return t->allow_list ? VAUTH_ALLOW_LIST : VAUTH_OPEN;
 }
@@ -90,8 +90,8 @@ vroutes_t *vroutes_default(void)
     int failed = rs == NULL || e == NULL ||
                  (rs->access = vaccess_configure(NULL, e)) == NULL;
 
-    for (size_t i = 0; !failed && vendpoint_types[i] != NULL; i++) {
-        const vendpoint_type_t *t = vendpoint_types[i];
+    for (size_t i = 0; !failed && voutputs[i] != NULL; i++) {
+        const voutput_t *t = voutputs[i];
         void *conf = t->configure ? t->configure(NULL, e) : NULL;
 
         failed = (t->configure && conf == NULL) ||
@@ -103,14 +103,6 @@ vroutes_t *vroutes_default(void)
         return NULL;
     }
     return rs;
-}
-
-static const vendpoint_type_t *find_type(const char *id)
-{
-    for (size_t i = 0; vendpoint_types[i] != NULL; i++)
-        if (strcmp(vendpoint_types[i]->id, id) == 0)
-            return vendpoint_types[i];
-    return NULL;
 }
 
 static int path_valid(const char *p)
@@ -126,13 +118,13 @@ static int clash(const vroute_t *a, const vroute_t *b)
 {
     if (strcmp(a->path, b->path) != 0)
         return 0;
-    return (a->type->subpaths != 2 && b->type->subpaths != 2) ||
-           (a->type->subpaths != 0 && b->type->subpaths != 0);
+    return (a->output->subpaths != 2 && b->output->subpaths != 2) ||
+           (a->output->subpaths != 0 && b->output->subpaths != 0);
 }
 
 /* One `endpoints:` entry: a path, false, or a map with path, auth and the
  * endpoint's own keys. */
-static void read_endpoint(vroutes_t *rs, const vendpoint_type_t *t,
+static void read_endpoint(vroutes_t *rs, const voutput_t *t,
                           vnode_t *key, vnode_t *val, verrs_t *e)
 {
     const char *path = t->path;
@@ -220,14 +212,12 @@ vroutes_t *vroutes_configure(vnode_t *endpoints, vnode_t *access,
         endpoints = NULL;
     }
     for (size_t i = 0; endpoints != NULL && i < endpoints->n; i++) {
-        if (find_type(endpoints->keys[i]->str) == NULL)
-            verrs_add(e, endpoints->keys[i],
-                      "unknown endpoint '%s' (known: ietf, check, report, "
-                      "jsonrpc, mosparo, livez, readyz)",
-                      endpoints->keys[i]->str);
+        if (voutput_find(endpoints->keys[i]->str) == NULL)
+            verrs_add(e, endpoints->keys[i], "unknown endpoint '%s' (known: %s)",
+                      endpoints->keys[i]->str, voutput_names());
     }
-    for (size_t i = 0; vendpoint_types[i] != NULL; i++) {
-        const vendpoint_type_t *t = vendpoint_types[i];
+    for (size_t i = 0; voutputs[i] != NULL; i++) {
+        const voutput_t *t = voutputs[i];
         vnode_t *key = find_key(endpoints, t->id);
 
         read_endpoint(rs, t, key, key ? vnode_get(endpoints, t->id) : NULL,
@@ -236,9 +226,9 @@ vroutes_t *vroutes_configure(vnode_t *endpoints, vnode_t *access,
     for (size_t i = 0; i < rs->n; i++)
         for (size_t j = i + 1; j < rs->n; j++)
             if (clash(&rs->r[i], &rs->r[j]))
-                verrs_add(e, find_key(endpoints, rs->r[j].type->id),
+                verrs_add(e, find_key(endpoints, rs->r[j].output->id),
                           "endpoints '%s' and '%s' both answer %s",
-                          rs->r[i].type->id, rs->r[j].type->id,
+                          rs->r[i].output->id, rs->r[j].output->id,
                           rs->r[i].path);
     if (e->n > before) {
         vroutes_unref(rs);
@@ -258,13 +248,13 @@ const vroute_t *vroutes_find(const vroutes_t *rs, const char *path,
 
         if (strncmp(path, r->path, len) != 0)
             continue;
-        if (path[len] == '\0' && r->type->subpaths != 2) {
+        if (path[len] == '\0' && r->output->subpaths != 2) {
             *rest = path + len;
             return r;
         }
         /* "/health/x" but not "/healthz" nor "/health/" nor "/health/a/b" */
         if (path[len] == '/' && path[len + 1] != '\0' &&
-            strchr(path + len + 1, '/') == NULL && r->type->subpaths != 0 &&
+            strchr(path + len + 1, '/') == NULL && r->output->subpaths != 0 &&
             prefix == NULL)
             prefix = r;
     }

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "engine/clock.h"
+#include "util/clock.h"
 
 #define SWEEP_NS (250 * VCLOCK_MS)
 

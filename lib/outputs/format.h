@@ -1,5 +1,5 @@
-/* format.h - wire formats: each renders a view of a snapshot into a body,
- * knowing nothing of HTTP or of check types.
+/* format.h - rendering: views of a snapshot, and the renderers the outputs
+ * share and the unit tests call, knowing nothing of HTTP or of checks.
  *
  * A view is the subset of a snapshot's checks that one request asks for
  * (by tag, by probe, by name), with the status aggregated over that subset
@@ -19,11 +19,20 @@ typedef struct vselect {
     const char *const *tags;  /* checks with any of these tags */
     size_t ntags;
     int with_application;     /* with tags: also every "application" check */
-    const char *probe;        /* "live" or "ready": checks with that tag, or
-                                 with neither "live" nor "ready" */
+    const char *probe;        /* a Kubernetes probe's view (below), or NULL */
     const char *const *exclude; /* names left out */
     size_t nexclude;
 } vselect_t;
+
+/* The probe views, as Kubernetes means them:
+ *   "live"    checks tagged live; one that has not run yet never fails it
+ *   "ready"   checks tagged ready and untagged checks; fails while any has
+ *             not run yet, and while draining or in maintenance
+ *   "startup" every check; fails until each has completed a run, then
+ *             passes for good */
+#define VPROBE_LIVE "live"
+#define VPROBE_READY "ready"
+#define VPROBE_STARTUP "startup"
 
 typedef struct vview {
     const vitals_snapshot_t *snap;
@@ -31,6 +40,15 @@ typedef struct vview {
     size_t n;
     vitals_status_t status; /* worst of entries; healthy when none */
     int details; /* 0: show only the overall status, nothing a check says */
+    /* Why the view fails whatever its checks say, or NULL: the lifecycle
+     * check's name ("shutdown", "maintenance", "startup") and reason. */
+    const char *lifecycle, *lifecycle_reason;
+    /* Checks the view would have shown but sel->exclude left out, in
+     * order, and the excluded names that matched none of its checks. */
+    const vsnap_entry_t **excluded;
+    size_t nexcluded;
+    const char **unmatched;
+    size_t nunmatched;
 } vview_t;
 
 /* Fills view with the checks of s that sel selects (sel NULL: all), with
@@ -38,12 +56,12 @@ typedef struct vview {
 int vview_init(vview_t *view, const vitals_snapshot_t *s,
                const vselect_t *sel);
 void vview_free(vview_t *view);
-/* 1 when e carries tag. */
-int vsnap_entry_has_tag(const vsnap_entry_t *e, const char *tag);
 
 /* IETF draft health+json (seed 003): "pass", "warn" or "fail". */
 const char *vformat_ietf_status(vitals_status_t s);
 vbody_t *vformat_ietf(const vview_t *v);
+/* The draft's HTTP status for s: 200 for pass and warn, 503 for fail. */
+unsigned vietf_code(vitals_status_t s);
 
 /* report.c - the .NET HealthReport of seed 001 (/api/v2/health). */
 vbody_t *vformat_report(const vview_t *v);
@@ -73,6 +91,13 @@ vbody_t *vformat_mosparo(const vview_t *v, const char *database_check,
  * line per check and "<probe> check passed|failed". probe is "livez" or
  * "readyz". */
 vbody_t *vformat_k8s(const vview_t *v, const char *probe, int verbose);
+/* The same for a view of probe (VPROBE_*), with name on the last line. */
+vbody_t *vformat_k8s_view(const vview_t *v, const char *name,
+                          const char *probe, int verbose);
+struct vreq;
+struct vans;
+/* Answers a /livez, /readyz or /startupz request for probe (VPROBE_*). */
+void vk8s_answer(struct vreq *r, struct vans *ans, const char *probe);
 
 /* Shared helpers. */
 /* Dumps j (taking the reference) into a body, compact, keys in insertion

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "outputs/format.h"
+#include "outputs/output.h"
 
 const char *vformat_ietf_status(vitals_status_t s)
 {
@@ -26,18 +26,18 @@ static void set_str(json_t *o, const char *key, const char *value)
         json_object_set_new(o, key, json_string(value));
 }
 
-/* One check object. st is the check itself or one of its children. */
-static json_t *component(const vitals_check_state_t *st, const char *type,
-                         const vitals_result_t *r, int64_t time_ns)
+/* One check object. e is the check itself or one of its children. */
+static json_t *component(const vsnap_entry_t *e, int64_t time_ns)
 {
+    const vitals_check_state_t *st = &e->pub;
     json_t *o = json_object();
     const char *output = st->error ? st->error : st->description;
 
     set_str(o, "componentId", st->name);
-    set_str(o, "componentType", type);
-    if (r != NULL && r->observed_set) {
-        json_object_set_new(o, "observedValue", json_real(r->observed));
-        set_str(o, "observedUnit", r->unit);
+    set_str(o, "componentType", e->component_type);
+    if (e->measurement != NULL) {
+        json_object_set_new(o, "observedValue", json_real(e->observed));
+        set_str(o, "observedUnit", e->unit);
     }
     json_object_set_new(o, "status",
                         json_string(vformat_ietf_status(st->status)));
@@ -51,20 +51,16 @@ static json_t *component(const vitals_check_state_t *st, const char *type,
 
 static json_t *entry_checks(const vsnap_entry_t *e)
 {
-    const vitals_check_state_t *st = &e->pub;
-    const vitals_result_t *r = e->result;
-    const char *type = e->check->type ? e->check->type->component_type
-                                      : "component";
     json_t *a = json_array();
 
-    if (st->nchildren == 0) {
-        json_array_append_new(a, component(st, type, r, st->timestamp_ns));
+    if (e->nchildren == 0) {
+        json_array_append_new(a, component(e, e->pub.timestamp_ns));
         return a;
     }
     /* A group: one object per member, each with its own componentId. */
-    for (size_t i = 0; i < st->nchildren; i++)
-        json_array_append_new(a, component(&st->children[i], "component",
-                                           r->children[i], st->timestamp_ns));
+    for (size_t i = 0; i < e->nchildren; i++)
+        json_array_append_new(a, component(&e->children[i],
+                                           e->pub.timestamp_ns));
     return a;
 }
 
@@ -90,11 +86,10 @@ vbody_t *vformat_ietf(const vview_t *v)
     }
     for (size_t i = 0; i < v->n; i++) {
         const vsnap_entry_t *e = v->entries[i];
-        const vitals_result_t *r = e->result;
         char key[300];
 
-        if (r != NULL && r->observed_set && e->pub.nchildren == 0)
-            snprintf(key, sizeof(key), "%s:%s", e->pub.name, r->measurement);
+        if (e->measurement != NULL && e->nchildren == 0)
+            snprintf(key, sizeof(key), "%s:%s", e->pub.name, e->measurement);
         else
             snprintf(key, sizeof(key), "%s", e->pub.name);
         json_object_set_new(checks, key, entry_checks(e));
@@ -102,3 +97,34 @@ vbody_t *vformat_ietf(const vview_t *v)
     json_object_set_new(root, "checks", checks);
     return vformat_dump(root);
 }
+
+/* ------------------------------------------------------------------------
+ * The output: GET /health
+ */
+
+static vbody_t *ietf_fn(const vview_t *v, const vreq_t *r)
+{
+    (void)r;
+    return vformat_ietf(v);
+}
+
+/* The draft's HTTP status: 2xx for pass and warn, 5xx for fail. */
+unsigned vietf_code(vitals_status_t s)
+{
+    return s == VITALS_UNHEALTHY ? 503 : 200;
+}
+
+static void ietf_answer(vreq_t *r, vans_t *ans)
+{
+    vselect_t sel = {0};
+    const vbody_t *b = vreq_view(r, ans, NULL, &sel, ietf_fn);
+
+    if (b != NULL)
+        ans->status = vietf_code(b->health);
+}
+
+const voutput_t voutput_ietf = {
+    .id = "ietf", .path = "/health", .content_type = "application/health+json",
+    .allow = "GET, HEAD", .answer = ietf_answer,
+    .doc_format = "The IETF health+json draft",
+    .doc_codes = "200 pass/warn, 503 fail"};

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "outputs/format.h"
+#include "outputs/output.h"
 
 #define RPC_PARSE_ERROR -32700
 #define RPC_INVALID_REQUEST -32600
@@ -308,3 +308,62 @@ int vjsonrpc_answer(const char *body, size_t len, const vitals_snapshot_t *s,
         return rc;
     return (*out = vformat_dump(resp)) != NULL ? VITALS_OK : VITALS_ENOMEM;
 }
+
+/* ------------------------------------------------------------------------
+ * The output: GET /ext/health[/health|/liveness|/readiness] answers
+ * avalanchego's health result; POST /ext/health takes JSON-RPC 2.0.
+ */
+
+#define MAX_TAGS 16
+
+static vbody_t *avalanche_fn(const vview_t *v, const vreq_t *r)
+{
+    (void)r;
+    return vformat_avalanche(v);
+}
+
+static void jsonrpc_post(vreq_t *r, vans_t *ans)
+{
+    vbody_t *out = NULL;
+
+    if (strcmp(r->rest, "") != 0)
+        return vans_error(ans, 405, "JSON-RPC requests go to the "
+                                    "endpoint's own path");
+    if (vjsonrpc_answer(r->body ? r->body : "", r->body_len, r->snap,
+                        r->details, &out) != VITALS_OK)
+        return vans_error(ans, 500, "Out of memory");
+    /* JSON-RPC: the health is in the body; HTTP says the call worked. A
+     * request of notifications only gets no body at all. */
+    ans->status = out ? 200 : 204;
+    ans->owned = out;
+    ans->no_etag = 1;
+    ans->content_type = "application/json";
+}
+
+static void jsonrpc_get(vreq_t *r, vans_t *ans)
+{
+    const char *tags[MAX_TAGS];
+    vselect_t sel = {0};
+    const vbody_t *b;
+
+    if (strcmp(r->method, "POST") == 0)
+        return jsonrpc_post(r, ans);
+    if (strcmp(r->rest, "/liveness") == 0)
+        sel.probe = "live";
+    else if (strcmp(r->rest, "/readiness") == 0)
+        sel.probe = "ready";
+    else if (strcmp(r->rest, "") != 0 && strcmp(r->rest, "/health") != 0)
+        return vans_error(ans, 404, "Use /health, /liveness or /readiness");
+    if (vreq_tags(r, ans, &sel, tags, MAX_TAGS) != 0)
+        return;
+    sel.with_application = 1;
+    if ((b = vreq_view(r, ans, NULL, &sel, avalanche_fn)) != NULL)
+        ans->status = vietf_code(b->health);
+}
+
+const voutput_t voutput_jsonrpc = {
+    .id = "jsonrpc", .path = "/ext/health", .content_type = "application/json",
+    .allow = "GET, HEAD, POST", .subpaths = 1, .answer = jsonrpc_get,
+    .doc_format = "avalanchego's health API; POST: JSON-RPC 2.0",
+    .doc_codes = "GET 200/503; POST 200",
+    .doc_paths = "`/ext/health` (+ `/health`, `/liveness`, `/readiness`)"};

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outputs/format.h"
+#include "outputs/output.h"
 
 /* What a check says about its failure: its error, else its description. */
 static const char *failure_text(const vitals_check_state_t *st)
@@ -124,3 +124,64 @@ vbody_t *vformat_mosparo(const vview_t *v, const char *database_check,
     }
     return vformat_dump(root);
 }
+
+/* ------------------------------------------------------------------------
+ * The output: GET /api/v1/health/check, behind the allow list
+ */
+
+typedef struct {
+    char *database_check;
+} vmosparo_conf_t;
+
+static void mosparo_free(void *p)
+{
+    vmosparo_conf_t *c = p;
+
+    if (c == NULL)
+        return;
+    free(c->database_check);
+    free(c);
+}
+
+static void *mosparo_configure(vnode_t *m, verrs_t *e)
+{
+    vmosparo_conf_t *c = calloc(1, sizeof(*c));
+    const char *db = NULL;
+
+    if (c == NULL)
+        return NULL;
+    if (m != NULL && vnode_str(m, "database_check", &db, e) == 1 &&
+        (c->database_check = strdup(db)) == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static vbody_t *mosparo_fn(const vview_t *v, const vreq_t *r)
+{
+    const vmosparo_conf_t *c = r->conf;
+    unsigned code = 200;
+    vbody_t *b = vformat_mosparo(v, c ? c->database_check : NULL, &code);
+
+    if (b != NULL)
+        b->status = code;
+    return b;
+}
+
+static void mosparo_answer(vreq_t *r, vans_t *ans)
+{
+    vselect_t sel = {0};
+    const vbody_t *b;
+
+    if ((b = vreq_view(r, ans, NULL, &sel, mosparo_fn)) != NULL)
+        ans->status = b->status;
+}
+
+const voutput_t voutput_mosparo = {
+    .id = "mosparo", .path = "/api/v1/health/check",
+    .content_type = "application/json", .allow = "GET, HEAD",
+    .allow_list = 1, .configure = mosparo_configure, .free_conf = mosparo_free,
+    .answer = mosparo_answer,
+    .doc_format = "mosparo's health API, behind the allow list",
+    .doc_codes = "200 / 500; 403"};

@@ -1,14 +1,24 @@
-/* endpoint.h - what an endpoint sees of a request and how it answers,
- * without libmicrohttpd: the endpoints (endpoints.c) route a request to a
- * format and a selection of checks; server.c does the HTTP. */
-#ifndef VITALS_ENDPOINT_H
-#define VITALS_ENDPOINT_H
+/* output.h - the interface every output implements, and the one table that
+ * lists them (outputs.c).
+ *
+ * An output is one file exporting one const voutput_t: its id (its key
+ * under `endpoints:`), default path, methods, content type, its own
+ * settings, and an answer function. A listener routes a request to it with
+ * the request's snapshot and a view of the request (method, rest of the
+ * path, query, headers, body, whether the caller may see details); the
+ * output answers with a status and a body, usually one rendered once per
+ * snapshot and selection (vreq_cached). Outputs read only the snapshot:
+ * they include snapshot.h, outputs/ and util/ headers, never the engine or
+ * a listener. Adding an output is one new file and one line in outputs.c.
+ */
+#ifndef VITALS_OUTPUT_H
+#define VITALS_OUTPUT_H
 
-#include <stdatomic.h>
 #include <sys/socket.h>
 
-#include "outputs/format.h"
 #include "config/vnode.h"
+#include "outputs/format.h"
+#include "snapshot.h"
 
 typedef struct vreq vreq_t;
 
@@ -18,7 +28,7 @@ typedef struct vans {
     unsigned status;
     const char *content_type;
     const vbody_t *cached; /* owned by the request's snapshot */
-    vbody_t *owned;        /* freed by the server after sending */
+    vbody_t *owned;        /* freed by the listener after sending */
     const char *error;     /* the error body's description */
     const char *allow;     /* for 405 */
     const char *authenticate; /* WWW-Authenticate, for 401 and 403 */
@@ -27,93 +37,96 @@ typedef struct vans {
     char msg[256];         /* room for a formatted error description */
 } vans_t;
 
-typedef struct vendpoint_type {
-    const char *id;            /* mandatory: its key under `endpoints:` */
-    const char *path;          /* mandatory: the default path */
-    const char *content_type;  /* mandatory: what it produces (for 406) */
-    const char *allow;         /* mandatory: methods, as in Allow */
-    int subpaths;              /* 1: also path/<name>; 2: only path/<name> */
-    int allow_list;            /* 1: only clients on the health allow list */
-    /* optional: reads its own keys from the endpoint's map. Returns the
-     * settings (freed with free_conf) or NULL after adding errors. */
+typedef struct voutput {
+    const char *id;           /* mandatory: its key under `endpoints:` */
+    const char *path;         /* mandatory: the default path */
+    const char *content_type; /* mandatory: what it produces (for 406) */
+    const char *allow;        /* mandatory: methods, as in Allow */
+    int subpaths;             /* 1: also path/<name>; 2: only path/<name> */
+    int allow_list;           /* 1: only clients on the health allow list */
+    /* optional: reads its own keys from the endpoint's map (NULL when the
+     * endpoint has no map). Returns the settings (freed with free_conf)
+     * or NULL after adding errors. */
     void *(*configure)(vnode_t *map, verrs_t *e);
     void (*free_conf)(void *conf);
     /* mandatory: answers a request routed to it. */
     void (*answer)(vreq_t *req, vans_t *ans);
-} vendpoint_type_t;
+    /* mandatory: for the table in docs/endpoints.md (a unit test keeps the
+     * two equal): what it serves in users' words, and its HTTP statuses. */
+    const char *doc_format, *doc_codes;
+    const char *doc_paths; /* optional: the paths column, when not plain */
+} voutput_t;
 
-/* One enabled endpoint. */
-typedef struct vroute {
-    const vendpoint_type_t *type;
-    char *path;
-    void *conf;
-    unsigned auth; /* VAUTH_* bits: every one must pass */
-} vroute_t;
+/* What a request may do besides reading the snapshot: the few requests
+ * that act (push reports) go through the instance, never the engine. */
+typedef struct vactions {
+    int (*push)(void *ctx, const char *name, vitals_status_t status,
+                const char *output);
+    void *ctx;
+} vactions_t;
 
-/* Connection limits of the listeners (applied at start). */
-typedef struct vlimits {
-    size_t max_uri_bytes;       /* longer request URIs get 414 */
-    int64_t read_timeout_ms;    /* a request must arrive within this */
-    unsigned max_connections;   /* in all */
-    unsigned max_connections_per_ip;
-    size_t max_header_bytes;    /* request line and headers */
-} vlimits_t;
-
-/* The endpoints of an instance, immutable once built; snapshots carry a
- * reference, so a request routes with the routes of its snapshot. */
-typedef struct vroutes {
-    atomic_int refs;
-    vroute_t *r;
-    size_t n;
-    vlimits_t limits;
-    int access_log;
-    struct vaccess *access;
-    int protected;         /* some endpoint requires a token */
-    int allow_all_warning; /* an allow list in use is explicitly empty */
-} vroutes_t;
-
+/* A request as an output sees it. Everything is owned by the listener and
+ * valid for the call. */
 struct vreq {
-    vitals_t *v; /* for the few requests that act (push reports) */
     const char *method;
     const char *path;  /* without the query */
-    const char *rest;  /* after the route's path: "" or "/name" */
+    const char *rest;  /* after the output's path: "" or "/name" */
     const char *body;  /* POST/PUT body, or NULL */
     size_t body_len;
     vitals_snapshot_t *snap;
-    const vroute_t *route;
+    const voutput_t *output;
+    const void *conf; /* what output->configure returned, or NULL */
     const struct sockaddr *client;
-    int details;
-    void *impl; /* the server's */
+    int details; /* 0: show only the overall status, nothing a check says */
+    const vactions_t *act;
+    /* The listener's lookups, behind vreq_query and vreq_header. */
+    size_t (*query)(const vreq_t *r, const char *key, const char **vals,
+                    size_t max);
+    const char *(*header)(const vreq_t *r, const char *name);
+    void *impl;
+    const void *impl_arg; /* the output's own, for its render function */
 };
 
 /* Query parameters named key, in order; returns how many (may exceed max,
  * only max are stored). A key given without a value ("?verbose") has "". */
-size_t vreq_query(const vreq_t *r, const char *key, const char **vals,
-                  size_t max);
+static inline size_t vreq_query(const vreq_t *r, const char *key,
+                                const char **vals, size_t max)
+{
+    return r->query != NULL ? r->query(r, key, vals, max) : 0;
+}
+
 /* A request header, or NULL. */
-const char *vreq_header(const vreq_t *r, const char *name);
+static inline const char *vreq_header(const vreq_t *r, const char *name)
+{
+    return r->header != NULL ? r->header(r, name) : NULL;
+}
+
+/* answer.c */
 /* Answers with the body of the snapshot cached under key, rendering it
  * with render(arg) on first use. */
 void vreq_cached(vreq_t *r, vans_t *ans, const char *key, vrender_fn render,
                  void *arg);
+/* A view of the request's snapshot rendered by fn, cached under the
+ * output, the rest of the path, the details flag, variant and the
+ * selection. Returns the body (its health decides the HTTP status), or
+ * NULL after setting an error in ans. */
+typedef vbody_t *(*vview_fn)(const vview_t *v, const vreq_t *r);
+const vbody_t *vreq_view(vreq_t *r, vans_t *ans, const char *variant,
+                         const vselect_t *sel, vview_fn fn);
 void vans_error(vans_t *ans, unsigned status, const char *description);
 /* The same with a formatted description, kept in ans->msg. */
 void vans_errorf(vans_t *ans, unsigned status, const char *fmt, ...)
     VITALS_PRINTF(3, 4);
+/* Reads up to max "tag" query parameters into sel; 0, or -1 after
+ * answering 400. */
+int vreq_tags(const vreq_t *r, vans_t *ans, vselect_t *sel, const char **tags,
+              size_t max);
 
-/* The default routes (every endpoint at its default path). */
-vroutes_t *vroutes_default(void);
-/* Reads `endpoints:` (may be NULL), `access:` and `limits:` of the
- * configuration. NULL after adding errors to e. */
-vroutes_t *vroutes_configure(vnode_t *endpoints, vnode_t *access,
-                             vnode_t *limits, verrs_t *e);
-/* The route for path, and what follows its path in *rest; NULL if none. */
-const vroute_t *vroutes_find(const vroutes_t *rs, const char *path,
-                             const char **rest);
-vroutes_t *vroutes_ref(vroutes_t *rs);
-void vroutes_unref(vroutes_t *rs);
-
-/* The endpoint table. */
-extern const vendpoint_type_t *const vendpoint_types[];
+/* The output table (outputs.c), NULL-terminated. */
+extern const voutput_t *const voutputs[];
+/* The output called id, or NULL. */
+const voutput_t *voutput_find(const char *id);
+/* "ietf, check, report, ..." for messages. Static. */
+const char *voutput_names(void);
 
 #endif

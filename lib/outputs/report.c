@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "outputs/format.h"
+#include <stdlib.h>
+
+#include "outputs/output.h"
 
 /* What DefaultHealthCheckService puts in the entry of a check that ran out
  * of time; clients match on it. */
@@ -176,11 +178,10 @@ static json_t *result_data(const vitals_check_state_t *st)
 static const char *entry_exception(const vsnap_entry_t *e)
 {
     const vitals_check_state_t *st = &e->pub;
-    const vitals_result_t *r = e->result;
 
     if (st->status == VITALS_HEALTHY || st->error == NULL)
         return NULL;
-    if (r == NULL || (r->error != NULL && r->status != VITALS_HEALTHY))
+    if (e->own_error)
         return st->error;
     if (st->description != NULL && strcmp(st->error, st->description) == 0)
         return NULL;
@@ -198,7 +199,7 @@ static json_t *entry(const vsnap_entry_t *e)
         return NULL;
     /* The engine's own timeout result: word it as .NET does, whatever the
      * check's default description; the exception keeps our message. */
-    if (e->result != NULL && e->result->timed_out)
+    if (e->timed_out)
         description = TIMEOUT_DESCRIPTION;
     rc |= json_object_set_new(o, "data", result_data(st));
     rc |= set_str(o, "description", description);
@@ -254,3 +255,70 @@ vbody_t *vformat_report(const vview_t *v)
     }
     return vformat_dump(root);
 }
+
+/* ------------------------------------------------------------------------
+ * The output: GET /api/v2/health, with an optional status_codes map
+ */
+
+typedef struct {
+    unsigned codes[3]; /* by vitals_status_t */
+} vreport_conf_t;
+
+static const char *const report_names[3] = {"Healthy", "Degraded",
+                                            "Unhealthy"};
+
+static void *report_configure(vnode_t *m, verrs_t *e)
+{
+    vreport_conf_t *c = calloc(1, sizeof(*c));
+    vnode_t *codes = m ? vnode_get(m, "status_codes") : NULL;
+
+    if (c == NULL)
+        return NULL;
+    /* Seed 001: HTTP 200 whatever the status. */
+    c->codes[0] = c->codes[1] = c->codes[2] = 200;
+    if (codes == NULL)
+        return c;
+    if (codes->kind != VNODE_MAP) {
+        verrs_add(e, codes, "'status_codes': expected a map such as "
+                            "{Unhealthy: 503}");
+        free(c);
+        return NULL;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        int64_t code;
+
+        if (vnode_int(codes, report_names[i], 200, 599, &code, e) == 1)
+            c->codes[i] = (unsigned)code;
+    }
+    vnode_map_done(codes, "status_codes (use Healthy, Degraded, Unhealthy)",
+                   e);
+    return c;
+}
+
+static vbody_t *report_fn(const vview_t *v, const vreq_t *r)
+{
+    (void)r;
+    return vformat_report(v);
+}
+
+#define MAX_TAGS 16
+
+static void report_answer(vreq_t *r, vans_t *ans)
+{
+    const vreport_conf_t *c = r->conf;
+    const char *tags[MAX_TAGS];
+    vselect_t sel = {0};
+    const vbody_t *b;
+
+    if (vreq_tags(r, ans, &sel, tags, MAX_TAGS) != 0)
+        return;
+    if ((b = vreq_view(r, ans, NULL, &sel, report_fn)) != NULL)
+        ans->status = c ? c->codes[b->health] : 200;
+}
+
+const voutput_t voutput_report = {
+    .id = "report", .path = "/api/v2/health", .content_type = "application/json",
+    .allow = "GET, HEAD", .configure = report_configure, .free_conf = free,
+    .answer = report_answer,
+    .doc_format = "The ASP.NET Core HealthReport",
+    .doc_codes = "200 always (configurable)"};

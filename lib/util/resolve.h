@@ -28,12 +28,6 @@ vresolve_status_t vresolve(const char *host, const char *port, int family,
                            int64_t timeout_ms, struct addrinfo **out,
                            char *err, size_t errlen);
 
-/* Splits "host:port" or "[v6]:port" into new strings host and port
- * (digits). Returns 0, -1 when s is not such an address (or the port is not
- * 1-65535), -2 when out of memory. Check types call it at configure time,
- * so that a typo is a configuration error with a position. */
-int vsplit_address(const char *s, char **host, char **port);
-
 /* The function that looks names up: getaddrinfo. Only tests change it (to
  * a resolver that hangs, say), and only while no lookup is running. */
 extern int (*vresolve_getaddrinfo)(const char *host, const char *port,

@@ -274,9 +274,16 @@ static void test_details_when_authorized(void **state)
     assert_string_equal(r.body, "{\"status\":\"fail\",\"serviceId\":"
                                 "\"bank-api\"}");
     vresp_free(&r);
+    /* No check names for anonymous callers, not even with ?verbose. */
     r = get_as(d, "/readyz?verbose", NULL);
-    assert_string_equal(r.body, "[-]db failed: reason withheld\nreadyz "
-                                "check failed\n");
+    assert_string_equal(r.body, "readyz check failed\n");
+    vresp_free(&r);
+    /* Per-check paths answer alike for existing and unknown names. */
+    r = get_as(d, "/readyz/db", NULL);
+    assert_int_equal(r.status, 404);
+    vresp_free(&r);
+    r = get_as(d, "/readyz/nope", NULL);
+    assert_int_equal(r.status, 404);
     vresp_free(&r);
     r = get_as(d, "/ext/health", NULL);
     assert_string_equal(r.body, "{\"checks\":{},\"healthy\":false}");

@@ -333,19 +333,62 @@ static void test_kubernetes(void **state)
     assert_null(strstr(r.body, "diskstorage")); /* a live-only check */
     vresp_free(&r);
 
-    r = vd_get(d, "/readyz?exclude=fiscalPrinters&exclude=C&verbose");
+    /* As the Kubernetes apiserver: excluded checks listed and passing,
+     * unknown names one warning line, the verdict unchanged by them. */
+    r = vd_get(d, "/readyz?exclude=fiscalPrinters&exclude=C&exclude=nope"
+                  "&verbose");
     assert_int_equal(r.status, 200);
-    assert_null(strstr(r.body, "fiscalPrinters"));
-    assert_non_null(strstr(r.body, "readyz check passed\n"));
+    assert_non_null(strstr(r.body, "[+]fiscalPrinters excluded: ok\n"));
+    assert_non_null(strstr(r.body, "[+]C excluded: ok\n"));
+    assert_non_null(strstr(r.body, "warn: some health checks cannot be "
+                                   "excluded: no matches for \"nope\"\n"
+                                   "readyz check passed\n"));
     vresp_free(&r);
 
+    /* A check outside the view is not found there. */
     r = vd_get(d, "/livez/C");
+    assert_int_equal(r.status, 404);
+    vresp_free(&r);
+    r = vd_get(d, "/readyz/C");
     assert_int_equal(r.status, 500);
+    vresp_free(&r);
+    r = vd_get(d, "/startupz");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "ok");
     vresp_free(&r);
     r = vd_get(d, "/livez/nope");
     assert_int_equal(r.status, 404);
     vresp_free(&r);
     assert_int_equal(vd_stop(d), 0);
+}
+
+/* GET /health/status: one word for shell scripts. */
+static void test_status_word(void **state)
+{
+    vd_t *d = start_seed_daemon("");
+    vd_t *ok;
+    vresp_t r;
+
+    (void)state;
+    r = vd_get(d, "/health/status");
+    assert_int_equal(r.status, 503);
+    header_is(&r, "Content-Type", "text/plain");
+    assert_string_equal(r.body, "fail\n");
+    vresp_free(&r);
+    r = vd_request(d, "POST", "/health/status", "{}", NULL);
+    assert_int_equal(r.status, 405);
+    vresp_free(&r);
+    assert_int_equal(vd_stop(d), 0);
+
+    ok = vd_start("listen: [\"127.0.0.1:0\"]\n"
+                  "checks:\n"
+                  "  d: {type: disk, path: /, degraded_below: 1000TB}\n");
+    json_decref(vd_poll(ok, "/ext/health", settled, NULL, 5000));
+    r = vd_get(ok, "/health/status");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "warn\n");
+    vresp_free(&r);
+    assert_int_equal(vd_stop(ok), 0);
 }
 
 static void test_one_check(void **state)
@@ -587,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_avalanche_and_jsonrpc),
         cmocka_unit_test(test_mosparo),
         cmocka_unit_test(test_kubernetes),
+        cmocka_unit_test(test_status_word),
         cmocka_unit_test(test_one_check),
         cmocka_unit_test(test_request_rules),
         cmocka_unit_test(test_etag),

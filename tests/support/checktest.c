@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "checktest.h"
-#include "engine/clock.h"
+#include "util/clock.h"
 #include "config/vnode.h"
 
 /* Configures t from JSON settings and runs it once with a deadline
