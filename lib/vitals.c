@@ -177,7 +177,7 @@ static int configure_builtin(vcheck_t *c, const vcheck_type_t *t,
     if (settings != NULL) {
         c->type = t;
         c->type_name = t->name;
-        c->type_state = t->configure(settings, e);
+        c->type_state = vcheck_configure(t, settings, NULL, e);
         vnode_map_done(settings, "settings", e);
     }
     if (e->n == 0 && c->type_state != NULL)

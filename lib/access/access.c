@@ -9,125 +9,169 @@
 
 #include "access/bearer.h"
 #include "access/ratelimit.h"
+#include "config/settings.h"
 
-/* mosparo's own default (.env): only the host itself. */
-#define DEFAULT_ALLOW_LIST "127.0.0.1,::1"
+/* The allow list in force: MOSPARO_HEALTH_ALLOW_LIST as mosparo reads it,
+ * else the configuration's, else mosparo's default. */
+static int parse_allow_list(vnode_t *node, void *field, verrs_t *e)
+{
+    const char *text = getenv("MOSPARO_HEALTH_ALLOW_LIST"), *configured;
+    const vnode_t *where = node;
+    char *err = NULL;
+
+    if (vnode_as_str(node, "health_allow_list", &configured, e) != 0)
+        return -1;
+    if (text == NULL)
+        text = configured;
+    else
+        where = NULL; /* the environment's: no position in the file */
+    if ((*(vallow_t **)field = vallow_parse(text, &err)) == NULL) {
+        verrs_add(e, where, "%s: %s",
+                  where ? "'health_allow_list'" : "MOSPARO_HEALTH_ALLOW_LIST",
+                  err ? err : "out of memory");
+        free(err);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_details(vnode_t *node, void *field, verrs_t *e)
+{
+    static const char *const names[] = {"never", "when-authorized",
+                                        "always"};
+    const char *s;
+
+    if (vnode_as_str(node, "details", &s, e) != 0)
+        return -1;
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *(vdetails_t *)field = (vdetails_t)(VDETAILS_NEVER + i);
+            return 0;
+        }
+    }
+    verrs_add(e, node,
+              "'details': expected never, when-authorized or always, got "
+              "\"%s\"",
+              s);
+    return -1;
+}
+
+/* The entries as one comma-separated text, the allow list's syntax. */
+static char *join_list(char **list)
+{
+    size_t len = 1;
+    char *joined;
+
+    for (char **p = list; *p != NULL; p++)
+        len += strlen(*p) + 1;
+    if ((joined = calloc(1, len)) == NULL)
+        return NULL;
+    for (char **p = list; *p != NULL; p++) {
+        strcat(joined, *p);
+        strcat(joined, ",");
+    }
+    return joined;
+}
+
+static int parse_trusted(vnode_t *node, void *field, verrs_t *e)
+{
+    vallow_t **trusted = field;
+    char **list = NULL, *joined, *err = NULL;
+    int rc = 0;
+
+    if (vnode_as_strlist(node, "trusted_proxies", &list, NULL, e) != 0)
+        return -1;
+    joined = join_list(list);
+    *trusted = joined != NULL ? vallow_parse(joined, &err) : NULL;
+    if (*trusted == NULL) {
+        verrs_add(e, node, "'trusted_proxies': %s",
+                  err ? err : "out of memory");
+        rc = -1;
+    } else if (vallow_is_empty(*trusted)) {
+        vallow_free(*trusted); /* no entries: trust no one */
+        *trusted = NULL;
+    }
+    free(err);
+    free(joined);
+    vnode_strv_free(list);
+    return rc;
+}
+
+static int parse_bearer(vnode_t *node, void *field, verrs_t *e)
+{
+    if (node->kind != VNODE_MAP) {
+        verrs_add(e, node, "'bearer': expected a map of keys");
+        return -1;
+    }
+    if ((*(struct vbearer **)field = vbearer_configure(node, e)) == NULL)
+        return -1;
+    vnode_map_done(node, "access.bearer", e);
+    return 0;
+}
+
+static int parse_rate_limit(vnode_t *node, void *field, verrs_t *e)
+{
+    if ((*(struct vratelimit **)field = vratelimit_configure(node, e)) ==
+        NULL)
+        return -1;
+    vnode_map_done(node, "access.rate_limit", e);
+    return 0;
+}
+
+static void free_allow(void *field)
+{
+    vallow_free(*(vallow_t **)field);
+}
+
+static void free_bearer(void *field)
+{
+    vbearer_free(*(struct vbearer **)field);
+}
+
+static void free_rate_limit(void *field)
+{
+    vratelimit_free(*(struct vratelimit **)field);
+}
+
+/* health_allow_list's default is mosparo's own (.env): only the host. */
+static const vsetting_t access_settings[] = {
+    {.key = "health_allow_list", .kind = VSET_CUSTOM,
+     .offset = offsetof(vaccess_t, allow), .def = "127.0.0.1,::1",
+     .parse = parse_allow_list, .free = free_allow},
+    {.key = "details", .kind = VSET_CUSTOM,
+     .offset = offsetof(vaccess_t, details), .parse = parse_details},
+    {.key = "trusted_proxies", .kind = VSET_CUSTOM,
+     .offset = offsetof(vaccess_t, trusted), .parse = parse_trusted,
+     .free = free_allow},
+    {.key = "client_id_header", .kind = VSET_STR,
+     .offset = offsetof(vaccess_t, client_id_header)},
+    {.key = "bearer", .kind = VSET_CUSTOM,
+     .offset = offsetof(vaccess_t, bearer), .parse = parse_bearer,
+     .free = free_bearer},
+    {.key = "rate_limit", .kind = VSET_CUSTOM,
+     .offset = offsetof(vaccess_t, rate), .parse = parse_rate_limit,
+     .free = free_rate_limit},
+    {0}};
 
 void vaccess_free(vaccess_t *a)
 {
     if (a == NULL)
         return;
-    vallow_free(a->allow);
-    vallow_free(a->trusted);
-    vbearer_free(a->bearer);
-    vratelimit_free(a->rate);
-    free(a->client_id_header);
+    vset_free(access_settings, a);
     free(a);
-}
-
-/* The allow list in force: MOSPARO_HEALTH_ALLOW_LIST as mosparo reads it,
- * else the configuration's, else mosparo's default. */
-static void read_allow_list(vaccess_t *a, vnode_t *map, verrs_t *e)
-{
-    const char *text = getenv("MOSPARO_HEALTH_ALLOW_LIST");
-    const char *configured = NULL;
-    vnode_t *where = map;
-    char *err = NULL;
-
-    if (map != NULL && vnode_str(map, "health_allow_list", &configured, e))
-        where = vnode_get(map, "health_allow_list");
-    if (text == NULL)
-        text = configured != NULL ? configured : DEFAULT_ALLOW_LIST;
-    else
-        where = NULL; /* the environment's: no position in the file */
-    if ((a->allow = vallow_parse(text, &err)) == NULL) {
-        verrs_add(e, where, "%s: %s",
-                  where ? "'health_allow_list'" : "MOSPARO_HEALTH_ALLOW_LIST",
-                  err ? err : "out of memory");
-        free(err);
-        return;
-    }
-    a->allow_is_empty = vallow_is_empty(a->allow);
-}
-
-static void read_details(vaccess_t *a, vnode_t *map, verrs_t *e)
-{
-    static const char *const names[] = {"never", "when-authorized",
-                                        "always"};
-    const char *s = NULL;
-
-    if (map == NULL || vnode_str(map, "details", &s, e) != 1)
-        return;
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0)
-            a->details = (vdetails_t)(VDETAILS_NEVER + i);
-    if (a->details == VDETAILS_DEFAULT)
-        verrs_add(e, vnode_get(map, "details"),
-                  "'details': expected never, when-authorized or always, "
-                  "got \"%s\"",
-                  s);
-}
-
-static void read_trusted(vaccess_t *a, vnode_t *map, verrs_t *e)
-{
-    char **list = NULL, *joined, *err = NULL;
-    size_t n = 0, len = 1;
-
-    if (map == NULL || vnode_strlist(map, "trusted_proxies", &list, &n, e) != 1)
-        return;
-    for (size_t i = 0; i < n; i++)
-        len += strlen(list[i]) + 1;
-    if ((joined = calloc(1, len)) != NULL) {
-        for (size_t i = 0; i < n; i++) {
-            strcat(joined, list[i]);
-            strcat(joined, ",");
-        }
-        a->trusted = vallow_parse(joined, &err);
-        if (a->trusted == NULL)
-            verrs_add(e, vnode_get(map, "trusted_proxies"),
-                      "'trusted_proxies': %s", err ? err : "out of memory");
-        else if (vallow_is_empty(a->trusted)) {
-            vallow_free(a->trusted); /* no entries: trust no one */
-            a->trusted = NULL;
-        }
-    }
-    free(err);
-    free(joined);
-    vnode_strv_free(list);
 }
 
 vaccess_t *vaccess_configure(vnode_t *map, verrs_t *e)
 {
     vaccess_t *a = calloc(1, sizeof(*a));
-    size_t before = e->n;
-    const char *header = NULL;
-    vnode_t *sub;
 
     if (a == NULL)
         return NULL;
-    read_allow_list(a, map, e);
-    read_details(a, map, e);
-    read_trusted(a, map, e);
-    if (map != NULL && vnode_str(map, "client_id_header", &header, e) == 1 &&
-        (a->client_id_header = strdup(header)) == NULL)
-        verrs_add(e, map, "out of memory");
-    if (map != NULL && (sub = vnode_get(map, "bearer")) != NULL) {
-        if (sub->kind != VNODE_MAP)
-            verrs_add(e, sub, "'bearer': expected a map of keys");
-        else if ((a->bearer = vbearer_configure(sub, e)) != NULL)
-            vnode_map_done(sub, "access.bearer", e);
-    }
-    if (map != NULL && (sub = vnode_get(map, "rate_limit")) != NULL) {
-        if (sub->kind != VNODE_MAP)
-            verrs_add(e, sub, "'rate_limit': expected a map such as "
-                              "{per_second: 20, burst: 40}");
-        else if ((a->rate = vratelimit_configure(sub, e)) != NULL)
-            vnode_map_done(sub, "access.rate_limit", e);
-    }
-    if (e->n > before) {
+    if (vset_read(access_settings, map, a, "access", e) != 0) {
         vaccess_free(a);
         return NULL;
     }
+    a->allow_is_empty = vallow_is_empty(a->allow);
     return a;
 }
 

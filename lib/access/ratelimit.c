@@ -20,6 +20,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "config/settings.h"
+
 #define WAYS 8 /* slots per hash set */
 #define NS_PER_S 1000000000LL
 
@@ -257,11 +259,60 @@ size_t vratelimit_clients(vratelimit_t *rl)
     return n;
 }
 
+typedef struct rate_conf {
+    double per_second; /* 0: not given */
+    double burst;      /* 0: not given */
+} rate_conf_t;
+
+static int parse_per_second(vnode_t *at, void *field, verrs_t *e)
+{
+    double *per_second = field;
+
+    if (vnode_as_double(at, "per_second", per_second, e) != 0)
+        return -1;
+    if (!(*per_second > 0)) {
+        verrs_add(e, at, "'per_second': expected a number greater than 0, "
+                         "got %s",
+                  at->str);
+        return -1;
+    }
+    if (*per_second < VRATELIMIT_MIN_PER_SECOND ||
+        *per_second > VRATELIMIT_MAX_PER_SECOND) {
+        verrs_add(e, at, "'per_second': expected a number between %g and "
+                         "%g, got %s",
+                  VRATELIMIT_MIN_PER_SECOND, VRATELIMIT_MAX_PER_SECOND,
+                  at->str);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_burst(vnode_t *at, void *field, verrs_t *e)
+{
+    double *burst = field;
+
+    if (vnode_as_double(at, "burst", burst, e) != 0)
+        return -1;
+    if (!(*burst >= 1 && *burst <= VRATELIMIT_MAX_BURST)) {
+        verrs_add(e, at, "'burst': expected a number between 1 and %g, "
+                         "got %s",
+                  VRATELIMIT_MAX_BURST, at->str);
+        return -1;
+    }
+    return 0;
+}
+
+/* The bounds have fractions (0.001 per second), so the rows parse them. */
+static const vsetting_t rate_settings[] = {
+    {.key = "per_second", .kind = VSET_CUSTOM,
+     .offset = offsetof(rate_conf_t, per_second), .parse = parse_per_second},
+    {.key = "burst", .kind = VSET_CUSTOM,
+     .offset = offsetof(rate_conf_t, burst), .parse = parse_burst},
+    {0}};
+
 vratelimit_t *vratelimit_configure(vnode_t *map, verrs_t *e)
 {
-    double per_second = 0, burst = 0;
-    int has_rate, has_burst;
-    vnode_t *at;
+    rate_conf_t rc = {0, 0};
     vratelimit_t *rl;
 
     if (map == NULL || map->kind != VNODE_MAP) {
@@ -269,40 +320,16 @@ vratelimit_t *vratelimit_configure(vnode_t *map, verrs_t *e)
                           "{per_second: 20, burst: 40}");
         return NULL;
     }
-    has_rate = vnode_double(map, "per_second", &per_second, e);
-    has_burst = vnode_double(map, "burst", &burst, e);
-    if (has_rate < 0 || has_burst < 0)
+    if (vset_read(rate_settings, map, &rc, "'rate_limit'", e) != 0)
         return NULL;
-    if (has_rate == 0) {
+    if (rc.per_second == 0) {
         verrs_add(e, map, "'rate_limit': needs per_second (requests per "
                           "second per client)");
         return NULL;
     }
-    at = vnode_get(map, "per_second");
-    if (!(per_second > 0)) {
-        verrs_add(e, at, "'per_second': expected a number greater than 0, "
-                         "got %s",
-                  at->str);
-        return NULL;
-    }
-    if (per_second < VRATELIMIT_MIN_PER_SECOND ||
-        per_second > VRATELIMIT_MAX_PER_SECOND) {
-        verrs_add(e, at, "'per_second': expected a number between %g and "
-                         "%g, got %s",
-                  VRATELIMIT_MIN_PER_SECOND, VRATELIMIT_MAX_PER_SECOND,
-                  at->str);
-        return NULL;
-    }
-    if (has_burst == 0) {
-        burst = fmin(ceil(per_second), VRATELIMIT_MAX_BURST);
-    } else if (!(burst >= 1 && burst <= VRATELIMIT_MAX_BURST)) {
-        at = vnode_get(map, "burst");
-        verrs_add(e, at, "'burst': expected a number between 1 and %g, "
-                         "got %s",
-                  VRATELIMIT_MAX_BURST, at->str);
-        return NULL;
-    }
-    if ((rl = vratelimit_new(per_second, burst)) == NULL)
+    if (rc.burst == 0) /* a second's worth, rounded up */
+        rc.burst = fmin(ceil(rc.per_second), VRATELIMIT_MAX_BURST);
+    if ((rl = vratelimit_new(rc.per_second, rc.burst)) == NULL)
         verrs_add(e, map, "'rate_limit': %s", strerror(errno));
     return rl;
 }

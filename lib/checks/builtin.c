@@ -1,4 +1,5 @@
-/* builtin.c - the one table of built-in check types, and lookups in it.
+/* builtin.c - the one table of built-in check types, lookups in it, and
+ * the generic configure that reads a type's settings table.
  *
  * Types are listed here by hand rather than registered by constructors:
  * a static link would silently drop a file that nothing references. */
@@ -88,4 +89,67 @@ const char *vcheck_type_names(void)
 {
     pthread_once(&names_once, names_init);
     return names;
+}
+
+typedef struct type_conf {
+    char *type;
+} type_conf_t;
+
+static const vsetting_t type_settings[] = {
+    {.key = "type", .kind = VSET_STR, .offset = offsetof(type_conf_t, type),
+     .flags = VSET_REQUIRED},
+    {0}};
+
+const vcheck_type_t *vcheck_type_read(vnode_t *settings, const char *what,
+                                      verrs_t *e)
+{
+    const vcheck_type_t *t = NULL;
+    type_conf_t tc = {0};
+
+    if (vset_read(type_settings, settings, &tc, what, e) == 0 &&
+        (t = vcheck_type_find(tc.type)) == NULL)
+        verrs_add(e, vnode_get(settings, "type"),
+                  "%s: unknown check type '%s' (known: %s)", what, tc.type,
+                  vcheck_type_names());
+    /* Without a type its keys are unknown too, and saying so for each
+     * would bury the one real error. */
+    if (t == NULL)
+        vnode_touch_all(settings);
+    vset_free(type_settings, &tc);
+    return t;
+}
+
+void *vcheck_configure(const vcheck_type_t *t, vnode_t *settings,
+                       const char *what, verrs_t *e)
+{
+    void *state;
+
+    if (t->configure != NULL)
+        return t->configure(settings, what, e);
+    if ((state = calloc(1, t->state_size)) == NULL) {
+        verrs_add(e, settings, "out of memory");
+        return NULL;
+    }
+    /* Cross-key checks only on keys that read well: one error each. */
+    if (vset_read(t->settings, settings, state, what, e) != 0 ||
+        (t->prepare != NULL && t->prepare(state, settings, e) != 0)) {
+        vcheck_state_free(t, state);
+        return NULL;
+    }
+    return state;
+}
+
+void vcheck_state_free(const vcheck_type_t *t, void *state)
+{
+    if (state == NULL)
+        return;
+    if (t->configure != NULL) {
+        if (t->free != NULL)
+            t->free(state);
+        return;
+    }
+    if (t->clear != NULL)
+        t->clear(state);
+    vset_free(t->settings, state);
+    free(state);
 }

@@ -16,95 +16,36 @@
 /* Megabytes are 10^6 bytes, as in the sizes of the configuration ("MB")
  * and in seed 001's descriptions. */
 #define MEGABYTE 1000000ULL
-#define DEFAULT_DEGRADED_BELOW (512 * MEGABYTE)
-#define DEFAULT_DEGRADED_TEXT "512MB"
 
 typedef struct disk {
     char *path;
     uint64_t degraded_below;  /* bytes */
-    uint64_t unhealthy_below; /* bytes; meaningful when has_unhealthy */
-    int has_unhealthy;
+    uint64_t unhealthy_below; /* bytes; 0: not set */
 } disk_t;
 
-static void disk_free(void *state)
+static const vsetting_t disk_settings[] = {
+    {.key = "path", .kind = VSET_STR, .offset = offsetof(disk_t, path),
+     .flags = VSET_REQUIRED | VSET_NONEMPTY},
+    {.key = "degraded_below", .kind = VSET_SIZE,
+     .offset = offsetof(disk_t, degraded_below), .def = "512MB"},
+    {.key = "unhealthy_below", .kind = VSET_SIZE,
+     .offset = offsetof(disk_t, unhealthy_below)},
+    {0}};
+
+/* With unhealthy at or above degraded, degraded could never be reported:
+ * that is a mistake in the configuration, not a wish. */
+static int disk_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
-    disk_t *d = state;
+    const disk_t *d = state;
 
-    if (!d)
-        return;
-    free(d->path);
-    free(d);
-}
-
-/* The text of a setting as written, for error messages. */
-static const char *setting_text(vnode_t *settings, const char *key,
-                                const char *fallback)
-{
-    vnode_t *n = vnode_get(settings, key);
-
-    return n && n->kind == VNODE_SCALAR && n->str ? n->str : fallback;
-}
-
-static void *disk_configure(vnode_t *settings, verrs_t *e)
-{
-    disk_t *d;
-    const char *path = NULL;
-    int bad = 0, rc, degraded_ok;
-
-    d = calloc(1, sizeof(*d));
-    if (!d) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
-    }
-    d->degraded_below = DEFAULT_DEGRADED_BELOW;
-
-    /* Read every key before giving up, so that one pass reports every
-     * error in the check. */
-    rc = vnode_str(settings, "path", &path, e);
-    if (rc == 0) {
-        verrs_add(e, settings, "missing required key 'path'");
-        bad = 1;
-    } else if (rc < 0) {
-        bad = 1;
-    } else if (path[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "path"), "'path': must not be empty");
-        bad = 1;
-    }
-
-    degraded_ok =
-        vnode_size(settings, "degraded_below", &d->degraded_below, e) >= 0;
-    bad |= !degraded_ok;
-
-    rc = vnode_size(settings, "unhealthy_below", &d->unhealthy_below, e);
-    if (rc < 0) {
-        bad = 1;
-    } else if (rc > 0) {
-        d->has_unhealthy = 1;
-        /* With unhealthy at or above degraded, degraded could never be
-         * reported: that is a mistake in the configuration, not a wish. */
-        if (degraded_ok && d->unhealthy_below >= d->degraded_below) {
-            verrs_add(e, vnode_get(settings, "unhealthy_below"),
-                      "'unhealthy_below' (%s) must be below "
-                      "'degraded_below' (%s)",
-                      setting_text(settings, "unhealthy_below", "?"),
-                      setting_text(settings, "degraded_below",
-                                   DEFAULT_DEGRADED_TEXT));
-            bad = 1;
-        }
-    }
-
-    if (!bad) {
-        d->path = strdup(path);
-        if (!d->path) {
-            verrs_add(e, settings, "out of memory");
-            bad = 1;
-        }
-    }
-    if (bad) {
-        disk_free(d);
-        return NULL;
-    }
-    return d;
+    if (vnode_get(settings, "unhealthy_below") == NULL ||
+        d->unhealthy_below < d->degraded_below)
+        return 0;
+    verrs_add(e, vnode_get(settings, "unhealthy_below"),
+              "'unhealthy_below' (%s) must be below 'degraded_below' (%s)",
+              vset_text(disk_settings, settings, "unhealthy_below"),
+              vset_text(disk_settings, settings, "degraded_below"));
+    return -1;
 }
 
 /* a * b, saturated: a filesystem cannot hold more than 2^64 bytes, but a
@@ -160,7 +101,7 @@ static void report_low(vitals_result_t *r, const disk_t *d,
 static void disk_report(const disk_t *d, vitals_result_t *r,
                         uint64_t free_bytes, uint64_t total_bytes)
 {
-    if (d->has_unhealthy && free_bytes < d->unhealthy_below) {
+    if (free_bytes < d->unhealthy_below) {
         report_low(r, d, VITALS_UNHEALTHY, d->unhealthy_below, free_bytes);
     } else if (free_bytes < d->degraded_below) {
         report_low(r, d, VITALS_DEGRADED, d->degraded_below, free_bytes);
@@ -206,7 +147,8 @@ static void disk_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_disk = {
     .name = "disk",
     .component_type = "system",
-    .configure = disk_configure,
+    .settings = disk_settings,
+    .state_size = sizeof(disk_t),
+    .prepare = disk_prepare,
     .run = disk_run,
-    .free = disk_free,
 };

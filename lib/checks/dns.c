@@ -26,16 +26,6 @@ typedef struct dns {
     int family;       /* AF_INET or AF_INET6, to match */
 } dns_t;
 
-static void dns_free(void *state)
-{
-    dns_t *d = state;
-
-    if (!d)
-        return;
-    free(d->name);
-    free(d);
-}
-
 /* ------------------------------------------------------------------------
  * Configuration
  */
@@ -51,72 +41,41 @@ static int name_ok(const char *s)
     return 1;
 }
 
-static int read_name(vnode_t *settings, dns_t *d, verrs_t *e)
-{
-    const char *name = NULL;
-    int rc = vnode_str(settings, "name", &name, e);
-
-    if (rc == 0)
-        verrs_add(e, settings, "missing required key 'name'");
-    if (rc <= 0)
-        return -1;
-    if (name[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "name"), "'name': must not be empty");
-        return -1;
-    }
-    if (!name_ok(name)) {
-        verrs_add(e, vnode_get(settings, "name"),
-                  "'name': expected a host name, got \"%s\"", name);
-        return -1;
-    }
-    if (!(d->name = strdup(name))) {
-        verrs_add(e, settings, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
 /* record: A (the default) or AAAA, in either case, as dig takes it. Not
  * "type": that key of every check names the check type ("type: dns"). */
-static int read_record(vnode_t *settings, dns_t *d, verrs_t *e)
+static int parse_record(vnode_t *node, void *field, verrs_t *e)
 {
-    const char *record = NULL;
-    int rc = vnode_str(settings, "record", &record, e);
+    const char **type = field;
+    const char *record;
 
-    d->type = "A";
-    d->family = AF_INET;
-    if (rc < 0)
+    if (vnode_as_str(node, "record", &record, e) != 0)
         return -1;
-    if (rc == 0 || strcasecmp(record, "A") == 0)
-        return 0;
-    if (strcasecmp(record, "AAAA") == 0) {
-        d->type = "AAAA";
-        d->family = AF_INET6;
+    if (strcasecmp(record, "A") == 0 || strcasecmp(record, "AAAA") == 0) {
+        *type = record[1] != '\0' ? "AAAA" : "A";
         return 0;
     }
-    verrs_add(e, vnode_get(settings, "record"),
-              "'record': expected A or AAAA, got \"%s\"", record);
+    verrs_add(e, node, "'record': expected A or AAAA, got \"%s\"", record);
     return -1;
 }
 
-static void *dns_configure(vnode_t *settings, verrs_t *e)
-{
-    dns_t *d;
-    int bad = 0;
+static const vsetting_t dns_settings[] = {
+    {.key = "name", .kind = VSET_STR, .offset = offsetof(dns_t, name),
+     .flags = VSET_REQUIRED | VSET_NONEMPTY},
+    {.key = "record", .kind = VSET_CUSTOM, .offset = offsetof(dns_t, type),
+     .def = "A", .parse = parse_record},
+    {0}};
 
-    d = calloc(1, sizeof(*d));
-    if (!d) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
+static int dns_prepare(void *state, vnode_t *settings, verrs_t *e)
+{
+    dns_t *d = state;
+
+    if (!name_ok(d->name)) {
+        verrs_add(e, vnode_get(settings, "name"),
+                  "'name': expected a host name, got \"%s\"", d->name);
+        return -1;
     }
-    /* Both keys before giving up: one pass reports every error. */
-    bad |= read_name(settings, d, e) != 0;
-    bad |= read_record(settings, d, e) != 0;
-    if (bad) {
-        dns_free(d);
-        return NULL;
-    }
-    return d;
+    d->family = strcmp(d->type, "AAAA") == 0 ? AF_INET6 : AF_INET;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -245,7 +204,8 @@ static void dns_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_dns = {
     .name = "dns",
     .component_type = "component",
-    .configure = dns_configure,
+    .settings = dns_settings,
+    .state_size = sizeof(dns_t),
+    .prepare = dns_prepare,
     .run = dns_run,
-    .free = dns_free,
 };

@@ -29,17 +29,6 @@ static void strv_free(char **v)
     free(v);
 }
 
-static void exec_free(void *state)
-{
-    exec_t *x = state;
-
-    if (!x)
-        return;
-    strv_free(x->argv);
-    strv_free(x->env);
-    free(x->cwd);
-    free(x);
-}
 
 /* ------------------------------------------------------------------------
  * Configuration
@@ -47,16 +36,12 @@ static void exec_free(void *state)
 
 /* command: a list of arguments. A single string is refused rather than
  * split or given to a shell: either would guess at quoting. */
-static int read_command(vnode_t *settings, exec_t *x, verrs_t *e)
+static int parse_command(vnode_t *cmd, void *field, verrs_t *e)
 {
-    vnode_t *cmd = vnode_get(settings, "command");
+    char ***argv = field;
     size_t i;
     int bad = 0;
 
-    if (!cmd) {
-        verrs_add(e, settings, "missing required key 'command'");
-        return -1;
-    }
     if (cmd->kind != VNODE_SEQ) {
         verrs_add(e, cmd,
                   "'command': expected a list of arguments, e.g. "
@@ -67,8 +52,8 @@ static int read_command(vnode_t *settings, exec_t *x, verrs_t *e)
         verrs_add(e, cmd, "'command': must not be empty");
         return -1;
     }
-    x->argv = calloc(cmd->n + 1, sizeof(*x->argv));
-    if (!x->argv) {
+    *argv = calloc(cmd->n + 1, sizeof(**argv));
+    if (!*argv) {
         verrs_add(e, cmd, "out of memory");
         return -1;
     }
@@ -81,7 +66,7 @@ static int read_command(vnode_t *settings, exec_t *x, verrs_t *e)
         } else if (i == 0 && it->str[0] == '\0') {
             verrs_add(e, it, "'command': item 1: the program is empty");
             bad = 1;
-        } else if (!bad && !(x->argv[i] = strdup(it->str))) {
+        } else if (!bad && !((*argv)[i] = strdup(it->str))) {
             verrs_add(e, it, "out of memory");
             bad = 1;
         }
@@ -96,15 +81,13 @@ static int env_name_ok(const char *s)
 
 /* env: a map of variable names to values, added to the daemon's own
  * environment for the program. */
-static int read_env(vnode_t *settings, exec_t *x, verrs_t *e)
+static int parse_env(vnode_t *env, void *field, verrs_t *e)
 {
-    vnode_t *env = vnode_get(settings, "env");
+    char ***vars = field;
     const char *value;
-    size_t i;
+    size_t i, n = 0;
     int bad = 0, rc;
 
-    if (!env)
-        return 0;
     if (env->kind != VNODE_MAP) {
         verrs_add(e, env,
                   "'env': expected a map of variable names to values, "
@@ -112,8 +95,8 @@ static int read_env(vnode_t *settings, exec_t *x, verrs_t *e)
                   vcheck_kind_name(env));
         return -1;
     }
-    x->env = calloc(env->n + 1, sizeof(*x->env));
-    if (!x->env) {
+    *vars = calloc(env->n + 1, sizeof(**vars));
+    if (!*vars) {
         verrs_add(e, env, "out of memory");
         return -1;
     }
@@ -131,56 +114,43 @@ static int read_env(vnode_t *settings, exec_t *x, verrs_t *e)
         if (rc < 0) {
             bad = 1;
         } else if (!bad) {
-            if (asprintf(&x->env[x->nenv], "%s=%s", name, value) < 0) {
-                x->env[x->nenv] = NULL;
+            if (asprintf(&(*vars)[n], "%s=%s", name, value) < 0) {
+                (*vars)[n] = NULL;
                 verrs_add(e, env, "out of memory");
                 bad = 1;
             } else {
-                x->nenv++;
+                n++;
             }
         }
     }
     return bad ? -1 : 0;
 }
 
-static int read_cwd(vnode_t *settings, exec_t *x, verrs_t *e)
+static void free_strv(void *field)
 {
-    const char *cwd = NULL;
-    int rc = vnode_str(settings, "cwd", &cwd, e);
+    strv_free(*(char ***)field);
+}
 
-    if (rc <= 0)
-        return rc;
-    if (cwd[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "cwd"), "'cwd': must not be empty");
-        return -1;
-    }
-    x->cwd = strdup(cwd);
-    if (!x->cwd) {
-        verrs_add(e, settings, "out of memory");
-        return -1;
-    }
+static const vsetting_t exec_settings[] = {
+    {.key = "command", .kind = VSET_CUSTOM, .offset = offsetof(exec_t, argv),
+     .flags = VSET_REQUIRED, .parse = parse_command, .free = free_strv},
+    {.key = "env", .kind = VSET_CUSTOM, .offset = offsetof(exec_t, env),
+     .parse = parse_env, .free = free_strv},
+    {.key = "cwd", .kind = VSET_STR, .offset = offsetof(exec_t, cwd),
+     .flags = VSET_NONEMPTY},
+    {0}};
+
+static int exec_prepare(void *state, vnode_t *settings, verrs_t *e)
+{
+    exec_t *x = state;
+
+    (void)settings;
+    (void)e;
+    while (x->env != NULL && x->env[x->nenv] != NULL)
+        x->nenv++;
     return 0;
 }
 
-static void *exec_configure(vnode_t *settings, verrs_t *e)
-{
-    exec_t *x = calloc(1, sizeof(*x));
-    int bad = 0;
-
-    if (!x) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
-    }
-    /* Every key is read even after an error, to report them all. */
-    bad |= read_command(settings, x, e) != 0;
-    bad |= read_env(settings, x, e) != 0;
-    bad |= read_cwd(settings, x, e) != 0;
-    if (bad) {
-        exec_free(x);
-        return NULL;
-    }
-    return x;
-}
 
 /* ------------------------------------------------------------------------
  * Reporting
@@ -299,7 +269,8 @@ static void exec_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_exec = {
     .name = "exec",
     .component_type = "component",
-    .configure = exec_configure,
+    .settings = exec_settings,
+    .state_size = sizeof(exec_t),
+    .prepare = exec_prepare,
     .run = exec_run,
-    .free = exec_free,
 };

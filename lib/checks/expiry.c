@@ -18,8 +18,6 @@
 #include "checks/check_type.h"
 
 #define DAY_S 86400LL
-/* Seed 001: healthy with more than 14 days left, degraded up to 14. */
-#define DEFAULT_DEGRADED_WITHIN_MS (14 * DAY_S * 1000)
 /* The first line of a date file is short; more is not a date file. */
 #define LINE_MAX_BYTES 256
 
@@ -41,15 +39,6 @@ typedef struct expiry {
     int64_t degraded_within_ms;
 } expiry_t;
 
-static void expiry_free(void *state)
-{
-    expiry_t *x = state;
-
-    if (!x)
-        return;
-    free(x->file);
-    free(x);
-}
 
 /* ------------------------------------------------------------------------
  * ISO 8601
@@ -170,48 +159,29 @@ static int parse_when(const char *s, when_t *w)
  * Configuration
  */
 
-static void *expiry_configure(vnode_t *settings, verrs_t *e)
+static int parse_date(vnode_t *node, void *field, verrs_t *e)
 {
-    expiry_t *x = calloc(1, sizeof(*x));
-    const char *date = NULL, *file = NULL;
-    int rc_date, rc_file, bad = 0;
+    const char *date;
 
-    if (!x) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
+    if (vnode_as_str(node, "date", &date, e) != 0)
+        return -1;
+    if (parse_when(date, field) != 0) {
+        verrs_add(e, node, "'date': expected " DATE_SYNTAX ", got \"%.60s\"",
+                  date);
+        return -1;
     }
-    x->degraded_within_ms = DEFAULT_DEGRADED_WITHIN_MS;
-    /* Every key is read even after an error, to report them all. */
-    rc_date = vnode_str(settings, "date", &date, e);
-    rc_file = vnode_str(settings, "file", &file, e);
-    bad |= rc_date < 0 || rc_file < 0;
-    bad |= vnode_duration(settings, "degraded_within", &x->degraded_within_ms,
-                          e) < 0;
-
-    if (rc_date > 0 && rc_file > 0) {
-        verrs_add(e, vnode_get(settings, "file"),
-                  "'date' and 'file' exclude each other: give one");
-        bad = 1;
-    } else if (rc_date == 0 && rc_file == 0) {
-        verrs_add(e, settings, "missing required key 'date' or 'file'");
-        bad = 1;
-    } else if (rc_date > 0 && parse_when(date, &x->date) != 0) {
-        verrs_add(e, vnode_get(settings, "date"),
-                  "'date': expected " DATE_SYNTAX ", got \"%.60s\"", date);
-        bad = 1;
-    } else if (rc_file > 0 && file[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "file"), "'file': must not be empty");
-        bad = 1;
-    } else if (rc_file > 0 && !(x->file = strdup(file))) {
-        verrs_add(e, settings, "out of memory");
-        bad = 1;
-    }
-    if (bad) {
-        expiry_free(x);
-        return NULL;
-    }
-    return x;
+    return 0;
 }
+
+/* Seed 001: healthy with more than 14 days left, degraded up to 14. */
+static const vsetting_t expiry_settings[] = {
+    {.key = "date", .kind = VSET_CUSTOM, .offset = offsetof(expiry_t, date),
+     .flags = VSET_ONEOF, .parse = parse_date},
+    {.key = "file", .kind = VSET_STR, .offset = offsetof(expiry_t, file),
+     .flags = VSET_ONEOF | VSET_NONEMPTY},
+    {.key = "degraded_within", .kind = VSET_DURATION,
+     .offset = offsetof(expiry_t, degraded_within_ms), .def = "14d"},
+    {0}};
 
 /* ------------------------------------------------------------------------
  * Running
@@ -354,7 +324,7 @@ static void expiry_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_expiry = {
     .name = "expiry",
     .component_type = "component",
-    .configure = expiry_configure,
+    .settings = expiry_settings,
+    .state_size = sizeof(expiry_t),
     .run = expiry_run,
-    .free = expiry_free,
 };

@@ -19,60 +19,13 @@ typedef struct file {
     int64_t max_age_ms; /* 0: any age will do */
 } file_t;
 
-static void file_free(void *state)
-{
-    file_t *f = state;
-
-    if (!f)
-        return;
-    free(f->path);
-    free(f);
-}
-
-static void *file_configure(vnode_t *settings, verrs_t *e)
-{
-    file_t *f;
-    const char *path = NULL;
-    int bad = 0, rc;
-
-    f = calloc(1, sizeof(*f));
-    if (!f) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
-    }
-
-    /* Both keys before giving up: one pass reports every error. */
-    rc = vnode_str(settings, "path", &path, e);
-    if (rc == 0) {
-        verrs_add(e, settings, "missing required key 'path'");
-        bad = 1;
-    } else if (rc < 0) {
-        bad = 1;
-    } else if (path[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "path"), "'path': must not be empty");
-        bad = 1;
-    }
-
-    rc = vnode_duration(settings, "max_age", &f->max_age_ms, e);
-    if (rc < 0) {
-        bad = 1;
-    } else if (rc > 0 && f->max_age_ms == 0) {
-        /* Every file would be too old: a typo, not a wish. */
-        verrs_add(e, vnode_get(settings, "max_age"),
-                  "'max_age': must be more than 0");
-        bad = 1;
-    }
-
-    if (!bad && !(f->path = strdup(path))) {
-        verrs_add(e, settings, "out of memory");
-        bad = 1;
-    }
-    if (bad) {
-        file_free(f);
-        return NULL;
-    }
-    return f;
-}
+/* A max_age of 0 would make every file too old: a typo, not a wish. */
+static const vsetting_t file_settings[] = {
+    {.key = "path", .kind = VSET_STR, .offset = offsetof(file_t, path),
+     .flags = VSET_REQUIRED | VSET_NONEMPTY},
+    {.key = "max_age", .kind = VSET_DURATION,
+     .offset = offsetof(file_t, max_age_ms), .flags = VSET_POSITIVE},
+    {0}};
 
 /* An age as a person reads it: its largest unit, and the next smaller
  * unit that is not zero ("2h 3m", "1m 30s", "45s", "1h 5s", "2h"). The
@@ -186,7 +139,7 @@ static void file_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_file = {
     .name = "file",
     .component_type = "component",
-    .configure = file_configure,
+    .settings = file_settings,
+    .state_size = sizeof(file_t),
     .run = file_run,
-    .free = file_free,
 };

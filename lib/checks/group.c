@@ -35,8 +35,8 @@ static void group_unref(group_t *g)
     if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1)
         return;
     for (size_t i = 0; i < g->n; i++) {
-        if (g->m[i].type != NULL && g->m[i].type->free != NULL)
-            g->m[i].type->free(g->m[i].state);
+        if (g->m[i].type != NULL)
+            vcheck_state_free(g->m[i].type, g->m[i].state);
         free(g->m[i].name);
     }
     free(g->m);
@@ -51,73 +51,92 @@ static void group_free(void *state)
 static int read_member(group_t *g, vnode_t *key, vnode_t *m, verrs_t *e)
 {
     member_t *mb = &g->m[g->n];
-    const char *type = NULL;
     char what[200];
 
+    snprintf(what, sizeof(what), "group member '%s'", key->str);
     if (m->kind != VNODE_MAP) {
-        verrs_add(e, m, "group member '%s': expected a map of keys",
-                  key->str);
+        verrs_add(e, m, "%s: expected a map of keys", what);
         return -1;
     }
-    if (vnode_str(m, "type", &type, e) == 0)
-        verrs_add(e, m, "group member '%s': missing required key 'type'",
-                  key->str);
-    if (type == NULL)
+    if ((mb->type = vcheck_type_read(m, what, e)) == NULL)
         return -1;
-    if ((mb->type = vcheck_type_find(type)) == NULL) {
-        verrs_add(e, vnode_get(m, "type"),
-                  "group member '%s': unknown check type '%s' (known: %s)",
-                  key->str, type, vcheck_type_names());
-        return -1;
-    }
     if ((mb->name = strdup(key->str)) == NULL)
         return -1;
     g->n++; /* from here group_free cleans up this member */
-    if ((mb->state = mb->type->configure(m, e)) == NULL)
+    if ((mb->state = vcheck_configure(mb->type, m, what, e)) == NULL)
         return -1;
-    snprintf(what, sizeof(what), "group member '%s'", key->str);
     vnode_map_done(m, what, e);
     return 0;
 }
 
-static void *group_configure(vnode_t *s, verrs_t *e)
+/* The group's own keys; its members are read from checks afterwards. */
+typedef struct group_conf {
+    vnode_t *checks; /* borrowed: a map of one or more members */
+    int quorum;
+    double min_healthy;
+} group_conf_t;
+
+static int parse_checks(vnode_t *node, void *field, verrs_t *e)
 {
-    vnode_t *checks = vnode_get(s, "checks");
-    const char *policy = "worst";
+    if (node->kind != VNODE_MAP || node->n == 0) {
+        verrs_add(e, node, "'checks': a group needs a map of one or more "
+                           "member checks");
+        return -1;
+    }
+    *(vnode_t **)field = node;
+    return 0;
+}
+
+static int parse_policy(vnode_t *node, void *field, verrs_t *e)
+{
+    const char *policy;
+
+    if (vnode_as_str(node, "policy", &policy, e) != 0)
+        return -1;
+    *(int *)field = strcmp(policy, "quorum") == 0;
+    if (*(int *)field || strcmp(policy, "worst") == 0)
+        return 0;
+    verrs_add(e, node, "'policy': expected worst or quorum, got \"%s\"",
+              policy);
+    return -1;
+}
+
+static const vsetting_t group_settings[] = {
+    {.key = "checks", .kind = VSET_CUSTOM,
+     .offset = offsetof(group_conf_t, checks), .flags = VSET_REQUIRED,
+     .parse = parse_checks},
+    {.key = "policy", .kind = VSET_CUSTOM,
+     .offset = offsetof(group_conf_t, quorum), .def = "worst",
+     .parse = parse_policy},
+    {.key = "min_healthy", .kind = VSET_DOUBLE,
+     .offset = offsetof(group_conf_t, min_healthy), .min = 0, .max = 1,
+     .def = "0.5"},
+    {0}};
+
+static void *group_configure(vnode_t *s, const char *what, verrs_t *e)
+{
+    group_conf_t conf = {0};
     size_t before = e->n;
     group_t *g;
 
-    if (checks == NULL || checks->kind != VNODE_MAP || checks->n == 0) {
-        verrs_add(e, checks ? checks : s,
-                  checks ? "'checks': a group needs a map of one or more "
-                           "member checks"
-                         : "missing required key 'checks'");
+    vset_read(group_settings, s, &conf, what, e);
+    if (!conf.quorum && vnode_get(s, "min_healthy") != NULL)
+        verrs_add(e, vnode_get(s, "min_healthy"),
+                  "'min_healthy' goes with policy: quorum");
+    if (conf.checks == NULL)
         return NULL;
-    }
     if ((g = calloc(1, sizeof(*g))) == NULL ||
-        (g->m = calloc(checks->n, sizeof(*g->m))) == NULL) {
+        (g->m = calloc(conf.checks->n, sizeof(*g->m))) == NULL) {
         free(g);
+        verrs_add(e, s, "out of memory");
         return NULL;
     }
     atomic_init(&g->refs, 1);
-    g->min_healthy = 0.5;
-    vnode_str(s, "policy", &policy, e);
-    if (strcmp(policy, "quorum") == 0)
-        g->quorum = 1;
-    else if (strcmp(policy, "worst") != 0)
-        verrs_add(e, vnode_get(s, "policy"),
-                  "'policy': expected worst or quorum, got \"%s\"", policy);
-    if (vnode_double(s, "min_healthy", &g->min_healthy, e) == 1 &&
-        (g->min_healthy < 0 || g->min_healthy > 1))
-        verrs_add(e, vnode_get(s, "min_healthy"),
-                  "'min_healthy': a fraction from 0 to 1, got %g",
-                  g->min_healthy);
-    if (!g->quorum && vnode_get(s, "min_healthy") != NULL)
-        verrs_add(e, vnode_get(s, "min_healthy"),
-                  "'min_healthy' goes with policy: quorum");
-    for (size_t i = 0; i < checks->n; i++) {
-        checks->used[i] = 1;
-        read_member(g, checks->keys[i], checks->items[i], e);
+    g->quorum = conf.quorum;
+    g->min_healthy = conf.min_healthy;
+    for (size_t i = 0; i < conf.checks->n; i++) {
+        conf.checks->used[i] = 1;
+        read_member(g, conf.checks->keys[i], conf.checks->items[i], e);
     }
     if (e->n > before) {
         group_unref(g);

@@ -20,32 +20,21 @@ typedef struct range {
     long lo, hi;
 } range_t;
 
+typedef struct expect {
+    range_t *v;
+    size_t n;
+    char *text; /* "200-399", "200, 204": for messages */
+} expect_t;
+
 typedef struct http {
     vcheck_target_t t;
     char *method;
     char *body; /* NULL: no body */
     size_t body_len;
-    range_t *expect;
-    size_t nexpect;
-    char *expect_text;   /* "200-399", "200, 204": for messages */
+    expect_t expect;
     char *body_contains; /* NULL: not checked */
     int64_t degraded_after_ms; /* -1: not checked */
 } http_t;
-
-static void http_free(void *state)
-{
-    http_t *h = state;
-
-    if (!h)
-        return;
-    vcheck_target_clear(&h->t);
-    free(h->method);
-    free(h->body);
-    free(h->expect);
-    free(h->expect_text);
-    free(h->body_contains);
-    free(h);
-}
 
 /* ------------------------------------------------------------------------
  * Configuration
@@ -53,34 +42,39 @@ static void http_free(void *state)
 
 /* method: letters only (every registered method is), upper-cased, since a
  * lower-case "get" is never what the server expects. */
-static int read_method(vnode_t *settings, http_t *h, verrs_t *e)
+static int parse_method(vnode_t *node, void *field, verrs_t *e)
 {
-    const char *m = "GET";
+    char **method = field;
+    const char *m;
     size_t i;
-    int rc = vnode_str(settings, "method", &m, e);
 
-    if (rc < 0)
+    if (vnode_as_str(node, "method", &m, e) != 0)
         return -1;
     for (i = 0; m[i]; i++) {
         if (!((m[i] >= 'A' && m[i] <= 'Z') || (m[i] >= 'a' && m[i] <= 'z')))
             break;
     }
     if (i == 0 || m[i] || i > 32) {
-        verrs_add(e, vnode_get(settings, "method"),
+        verrs_add(e, node,
                   "'method': expected an HTTP method such as GET or POST, "
                   "got \"%s\"",
                   m);
         return -1;
     }
-    if (!(h->method = strdup(m))) {
-        verrs_add(e, settings, "out of memory");
+    if (!(*method = strdup(m))) {
+        verrs_add(e, node, "out of memory");
         return -1;
     }
-    for (i = 0; h->method[i]; i++) {
-        if (h->method[i] >= 'a' && h->method[i] <= 'z')
-            h->method[i] = (char)(h->method[i] - 'a' + 'A');
+    for (i = 0; (*method)[i]; i++) {
+        if ((*method)[i] >= 'a' && (*method)[i] <= 'z')
+            (*method)[i] = (char)((*method)[i] - 'a' + 'A');
     }
     return 0;
+}
+
+static void free_string(void *field)
+{
+    free(*(char **)field);
 }
 
 static int parse_code(const char *s, size_t n, long *out)
@@ -149,144 +143,121 @@ static char *ranges_text(const range_t *rg, size_t n)
 
 /* expect_status: one item or a list of them; each an integer or a range
  * string. Default 200-399: a redirect is an answer, not a failure. */
-static int read_expect(vnode_t *settings, http_t *h, verrs_t *e)
+/* Reports why item i (1-based; 0: a single item) of expect_status is not
+ * a status or a range. */
+static void bad_status(const vnode_t *it, size_t i, verrs_t *e)
 {
-    vnode_t *v = vnode_get(settings, "expect_status");
-    vnode_t *const *items;
-    size_t n, i;
+    if (i == 0)
+        verrs_add(e, it,
+                  "'expect_status': expected " STATUS_SYNTAX
+                  ", or a list of them, got \"%.40s\"",
+                  it->str ? it->str : "");
+    else if (it->kind != VNODE_SCALAR || it->null)
+        verrs_add(e, it,
+                  "'expect_status': item %zu: expected " STATUS_SYNTAX
+                  ", got %s",
+                  i, vcheck_kind_name(it));
+    else
+        verrs_add(e, it,
+                  "'expect_status': item %zu: expected " STATUS_SYNTAX
+                  ", got \"%.40s\"",
+                  i, it->str);
+}
+
+static int parse_expect(vnode_t *v, void *field, verrs_t *e)
+{
+    expect_t *x = field;
+    vnode_t *const *items = v->kind == VNODE_SEQ ? v->items : &v;
+    size_t n = v->kind == VNODE_SEQ ? v->n : 1, i;
     int bad = 0;
 
-    if (!v) {
-        h->nexpect = 1;
-        if (!(h->expect = malloc(sizeof(*h->expect))))
-            goto oom;
-        h->expect[0] = (range_t){200, 399};
-    } else {
-        if (v->kind == VNODE_MAP) {
-            verrs_add(e, v,
-                      "'expect_status': expected " STATUS_SYNTAX
-                      ", or a list of them, got a map");
-            return -1;
-        }
-        n = v->kind == VNODE_SEQ ? v->n : 1;
-        items = v->kind == VNODE_SEQ ? v->items : &v;
-        if (n == 0) {
-            verrs_add(e, v, "'expect_status': must not be empty");
-            return -1;
-        }
-        if (!(h->expect = calloc(n, sizeof(*h->expect))))
-            goto oom;
-        h->nexpect = n;
-        for (i = 0; i < n; i++) {
-            const vnode_t *it = items[i];
-            int ok = it->kind == VNODE_SCALAR && !it->null && it->str &&
-                     parse_status_item(it->str, &h->expect[i]) == 0;
-            if (ok)
-                continue;
-            bad = 1;
-            if (v->kind != VNODE_SEQ)
-                verrs_add(e, it,
-                          "'expect_status': expected " STATUS_SYNTAX
-                          ", or a list of them, got \"%.40s\"",
-                          it->str ? it->str : "");
-            else if (it->kind != VNODE_SCALAR || it->null)
-                verrs_add(e, it,
-                          "'expect_status': item %zu: expected " STATUS_SYNTAX
-                          ", got %s",
-                          i + 1, vcheck_kind_name(it));
-            else
-                verrs_add(e, it,
-                          "'expect_status': item %zu: expected " STATUS_SYNTAX
-                          ", got \"%.40s\"",
-                          i + 1, it->str);
-        }
-        if (bad)
-            return -1;
+    if (v->kind == VNODE_MAP) {
+        verrs_add(e, v,
+                  "'expect_status': expected " STATUS_SYNTAX
+                  ", or a list of them, got a map");
+        return -1;
     }
-    if (!(h->expect_text = ranges_text(h->expect, h->nexpect)))
+    if (n == 0) {
+        verrs_add(e, v, "'expect_status': must not be empty");
+        return -1;
+    }
+    if (!(x->v = calloc(n, sizeof(*x->v))))
+        goto oom;
+    x->n = n;
+    for (i = 0; i < n; i++) {
+        const vnode_t *it = items[i];
+        if (it->kind != VNODE_SCALAR || it->null || !it->str ||
+            parse_status_item(it->str, &x->v[i]) != 0) {
+            bad_status(it, v->kind == VNODE_SEQ ? i + 1 : 0, e);
+            bad = 1;
+        }
+    }
+    if (bad)
+        return -1;
+    if (!(x->text = ranges_text(x->v, x->n)))
         goto oom;
     return 0;
 
 oom:
-    verrs_add(e, settings, "out of memory");
+    verrs_add(e, v, "out of memory");
     return -1;
 }
 
-static int read_body(vnode_t *settings, http_t *h, verrs_t *e)
+static void free_expect(void *field)
 {
-    const char *body = NULL, *contains = NULL;
-    int rc, bad = 0;
+    expect_t *x = field;
 
-    rc = vnode_str(settings, "body", &body, e);
-    if (rc < 0) {
-        bad = 1;
-    } else if (rc > 0) {
-        h->body_len = strlen(body);
-        if (!(h->body = strdup(body)))
-            goto oom;
-    }
-    rc = vnode_str(settings, "body_contains", &contains, e);
-    if (rc < 0) {
-        bad = 1;
-    } else if (rc > 0 && contains[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "body_contains"),
-                  "'body_contains': must not be empty");
-        bad = 1;
-    } else if (rc > 0) {
-        if (!(h->body_contains = strdup(contains)))
-            goto oom;
-    }
-    return bad ? -1 : 0;
-
-oom:
-    verrs_add(e, settings, "out of memory");
-    return -1;
+    free(x->v);
+    free(x->text);
 }
 
-static void *http_configure(vnode_t *settings, verrs_t *e)
-{
-    http_t *h = calloc(1, sizeof(*h));
-    int bad = 0, rc;
 
-    if (!h) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
-    }
-    h->degraded_after_ms = -1;
-    /* Every key is read even after an error, to report them all. */
-    bad |= vcheck_target_read(settings, &h->t, e) != 0;
-    bad |= read_method(settings, h, e) != 0;
-    bad |= read_body(settings, h, e) != 0;
-    bad |= read_expect(settings, h, e) != 0;
-    bad |= vnode_duration(settings, "degraded_after", &h->degraded_after_ms,
-                          e) < 0;
+/* degraded_after has no default: absent, it is not checked. */
+static const vsetting_t http_settings[] = {
+    VCHECK_TARGET_SETTINGS(http_t, t),
+    {.key = "method", .kind = VSET_CUSTOM, .offset = offsetof(http_t, method),
+     .def = "GET", .parse = parse_method, .free = free_string},
+    {.key = "body", .kind = VSET_STR, .offset = offsetof(http_t, body)},
+    {.key = "body_contains", .kind = VSET_STR,
+     .offset = offsetof(http_t, body_contains), .flags = VSET_NONEMPTY},
+    {.key = "expect_status", .kind = VSET_CUSTOM,
+     .offset = offsetof(http_t, expect), .def = "200-399",
+     .parse = parse_expect, .free = free_expect},
+    {.key = "degraded_after", .kind = VSET_DURATION,
+     .offset = offsetof(http_t, degraded_after_ms)},
+    {0}};
+
+static int http_prepare(void *state, vnode_t *settings, verrs_t *e)
+{
+    http_t *h = state;
+
+    if (vcheck_target_check(&h->t, settings, e) != 0)
+        return -1;
+    if (vnode_get(settings, "degraded_after") == NULL)
+        h->degraded_after_ms = -1;
     /* HEAD has no body either way: a setting that cannot take effect is
      * a mistake, not a wish. */
-    if (!bad && strcmp(h->method, "HEAD") == 0 && h->body_contains) {
+    if (strcmp(h->method, "HEAD") == 0 && h->body_contains) {
         verrs_add(e, vnode_get(settings, "body_contains"),
                   "'body_contains' cannot be checked with method HEAD, "
                   "which has no body");
-        bad = 1;
+        return -1;
     }
-    if (!bad && strcmp(h->method, "HEAD") == 0 && h->body) {
+    if (strcmp(h->method, "HEAD") == 0 && h->body) {
         verrs_add(e, vnode_get(settings, "body"),
                   "'body' cannot be sent with method HEAD");
-        bad = 1;
+        return -1;
     }
+    if (!h->body)
+        return 0;
+    h->body_len = strlen(h->body);
     /* libcurl would wait a second for a "100 Continue" before sending a
      * larger body; health endpoints do not answer one. */
-    if (!bad && h->body) {
-        rc = vcheck_target_default_header(&h->t, "Expect", "Expect:");
-        if (rc != 0) {
-            verrs_add(e, settings, "out of memory");
-            bad = 1;
-        }
+    if (vcheck_target_default_header(&h->t, "Expect", "Expect:") != 0) {
+        verrs_add(e, settings, "out of memory");
+        return -1;
     }
-    if (bad) {
-        http_free(h);
-        return NULL;
-    }
-    return h;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -297,8 +268,8 @@ static int status_expected(const http_t *h, long status)
 {
     size_t i;
 
-    for (i = 0; i < h->nexpect; i++) {
-        if (status >= h->expect[i].lo && status <= h->expect[i].hi)
+    for (i = 0; i < h->expect.n; i++) {
+        if (status >= h->expect.v[i].lo && status <= h->expect.v[i].hi)
             return 1;
     }
     return 0;
@@ -322,7 +293,7 @@ static void http_report(const http_t *h, vitals_result_t *r,
     if (!status_expected(h, resp->status)) {
         vitals_result_set_status(r, VITALS_UNHEALTHY);
         vitals_result_set_error(r, "%s %s answered %ld, expected %s", m, url,
-                                resp->status, h->expect_text);
+                                resp->status, h->expect.text);
     } else if (h->body_contains &&
                !(resp->body && memmem(resp->body, resp->len, h->body_contains,
                                       strlen(h->body_contains)))) {
@@ -362,7 +333,8 @@ static void http_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_http = {
     .name = "http",
     .component_type = "component",
-    .configure = http_configure,
+    .settings = http_settings,
+    .state_size = sizeof(http_t),
+    .prepare = http_prepare,
     .run = http_run,
-    .free = http_free,
 };

@@ -37,20 +37,17 @@ static int is_token(const char *s)
 /* url: parsed by libcurl now, so that a typo is a configuration error with
  * a position. The message never quotes the value: it may hold a password
  * in its userinfo or a token in its query. */
-static int read_url(vnode_t *settings, vcheck_target_t *t, verrs_t *e)
+int vcheck_target_parse_url(vnode_t *node, void *field, verrs_t *e)
 {
+    vcheck_target_t *t = field;
     const char *url = NULL;
     char *scheme = NULL, *shown = NULL;
-    vnode_t *node;
     CURLU *h;
     CURLUcode uc;
-    int rc = vnode_str(settings, "url", &url, e);
+    int rc;
 
-    if (rc == 0)
-        verrs_add(e, settings, "missing required key 'url'");
-    if (rc <= 0)
+    if (vnode_as_str(node, "url", &url, e) != 0)
         return -1;
-    node = vnode_get(settings, "url");
     if (vfetch_init() != CURLE_OK) {
         verrs_add(e, node, "'url': cannot initialise libcurl");
         return -1;
@@ -116,16 +113,15 @@ static int append_line(struct curl_slist **list, const char *line)
 
 /* headers: a map of names to values. Values are never quoted in a
  * message: they are where tokens live. */
-static int read_headers(vnode_t *settings, vcheck_target_t *t, verrs_t *e)
+int vcheck_target_parse_headers(vnode_t *map, void *field, verrs_t *e)
 {
-    vnode_t *map = vnode_get(settings, "headers"), *v;
+    vcheck_target_t *t = field;
+    vnode_t *v;
     const char *name, *value;
     char *line;
     size_t i;
     int bad = 0, rc;
 
-    if (!map)
-        return 0;
     if (map->kind != VNODE_MAP) {
         verrs_add(e, map,
                   "'headers': expected a map of header names to values, "
@@ -178,35 +174,24 @@ static int read_headers(vnode_t *settings, vcheck_target_t *t, verrs_t *e)
     return bad ? -1 : 0;
 }
 
-static int read_tls(vnode_t *settings, vcheck_target_t *t, verrs_t *e)
+int vcheck_target_check(const vcheck_target_t *t, vnode_t *settings,
+                        verrs_t *e)
 {
-    int bad = 0;
-
-    t->verify = 1;
-    bad |= vnode_bool(settings, "verify", &t->verify, e) < 0;
-    bad |= vcheck_read_ca_file(settings, t->verify, &t->ca_file, e) < 0;
-    return bad ? -1 : 0;
+    return vcheck_check_ca_file(t->ca_file, t->verify, settings, e);
 }
 
-int vcheck_target_read(vnode_t *settings, vcheck_target_t *t, verrs_t *e)
+/* The url may hold a password in its userinfo. */
+void vcheck_target_free_url(void *field)
 {
-    int bad = 0;
+    vcheck_target_t *t = field;
 
-    bad |= read_url(settings, t, e) != 0;
-    bad |= read_headers(settings, t, e) != 0;
-    bad |= read_tls(settings, t, e) != 0;
-    return bad ? -1 : 0;
-}
-
-void vcheck_target_clear(vcheck_target_t *t)
-{
-    if (!t)
-        return;
-    free(t->url);
+    vcheck_free_secret(t->url);
     free(t->shown);
-    curl_slist_free_all(t->headers);
-    free(t->ca_file);
-    memset(t, 0, sizeof(*t));
+}
+
+void vcheck_target_free_headers(void *field)
+{
+    curl_slist_free_all(((vcheck_target_t *)field)->headers);
 }
 
 int vcheck_target_default_header(vcheck_target_t *t, const char *name,

@@ -30,12 +30,32 @@ typedef struct vcheck_target {
     char *ca_file;              /* NULL: the system's CAs */
 } vcheck_target_t;
 
-/* Reads url (required, http or https), headers, verify and ca_file from
- * settings into t (zeroed by the caller). Reads every key even after an
- * error. 0, or -1 after adding errors to e; either way free t with
- * vcheck_target_clear. */
-int vcheck_target_read(vnode_t *settings, vcheck_target_t *t, verrs_t *e);
-void vcheck_target_clear(vcheck_target_t *t);
+/* The rows of url (required, http or https), headers, verify (default
+ * true) and ca_file, for the settings table of a type whose state holds a
+ * vcheck_target_t called member. */
+#define VCHECK_TARGET_SETTINGS(type, member)                                 \
+    {.key = "url", .kind = VSET_CUSTOM, .offset = offsetof(type, member),    \
+     .flags = VSET_REQUIRED | VSET_SECRET,                                   \
+     .parse = vcheck_target_parse_url, .free = vcheck_target_free_url},      \
+    {.key = "headers", .kind = VSET_CUSTOM,                                  \
+     .offset = offsetof(type, member), .flags = VSET_SECRET,                 \
+     .parse = vcheck_target_parse_headers,                                   \
+     .free = vcheck_target_free_headers},                                    \
+    {.key = "verify", .kind = VSET_BOOL,                                     \
+     .offset = offsetof(type, member.verify), .def = "true"},                \
+    {.key = "ca_file", .kind = VSET_STR,                                     \
+     .offset = offsetof(type, member.ca_file), .flags = VSET_NONEMPTY}
+
+/* The parse and free functions of those rows (their field is the whole
+ * vcheck_target_t). */
+int vcheck_target_parse_url(vnode_t *node, void *field, verrs_t *e);
+void vcheck_target_free_url(void *field);
+int vcheck_target_parse_headers(vnode_t *node, void *field, verrs_t *e);
+void vcheck_target_free_headers(void *field);
+/* What the rows cannot say alone: ca_file goes with verify. 0, or -1 after
+ * adding an error about settings' keys to e. */
+int vcheck_target_check(const vcheck_target_t *t, vnode_t *settings,
+                        verrs_t *e);
 
 /* Appends the header line "Name: value" unless t already has a header
  * called name (case-insensitive). 0, or -1 when out of memory. */

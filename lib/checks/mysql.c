@@ -25,6 +25,7 @@
 #define DSN_FORM "mysql://user:password@host:port/database"
 
 typedef struct my {
+    char *dsn;      /* secret: as configured */
     char *host;     /* NULL with a socket */
     unsigned port;  /* with a host */
     char *socket;   /* ?socket=/path, or NULL */
@@ -34,19 +35,17 @@ typedef struct my {
     char *where;    /* "mysql at 127.0.0.1:3306", for messages */
 } my_t;
 
-static void my_free(void *state)
+/* Frees what my_prepare derived from the dsn. */
+static void my_clear(void *state)
 {
     my_t *m = state;
 
-    if (!m)
-        return;
     free(m->host);
     free(m->socket);
     free(m->user);
     vcheck_free_secret(m->password);
     free(m->db);
     free(m->where);
-    free(m);
 }
 
 /* ------------------------------------------------------------------------
@@ -300,35 +299,26 @@ static int make_where(my_t *m)
     return DSN_OK;
 }
 
-static void *my_configure(vnode_t *settings, verrs_t *e)
-{
-    const char *dsn = NULL;
-    char why[160];
-    my_t *m;
-    int rc;
+static const vsetting_t my_settings[] = {
+    {.key = "dsn", .kind = VSET_STR, .offset = offsetof(my_t, dsn),
+     .flags = VSET_REQUIRED | VSET_SECRET},
+    {0}};
 
-    rc = vnode_str(settings, "dsn", &dsn, e);
-    if (rc == 0)
-        verrs_add(e, settings, "missing required key 'dsn'");
-    if (rc <= 0)
-        return NULL;
-    m = calloc(1, sizeof(*m));
-    if (!m) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
-    }
-    rc = parse_dsn(m, dsn, why, sizeof(why));
+/* The dsn is parsed now, so that a typo is a configuration error with a
+ * position, not a check failing at every run. */
+static int my_prepare(void *state, vnode_t *settings, verrs_t *e)
+{
+    my_t *m = state;
+    char why[160];
+    int rc = parse_dsn(m, m->dsn, why, sizeof(why));
+
     if (rc == DSN_OK)
         rc = make_where(m);
     if (rc == DSN_BAD)
         verrs_add(e, vnode_get(settings, "dsn"), "'dsn': %s", why);
     else if (rc == DSN_NOMEM)
         verrs_add(e, settings, "out of memory");
-    if (rc != DSN_OK) {
-        my_free(m);
-        return NULL;
-    }
-    return m;
+    return rc == DSN_OK ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------------
@@ -594,7 +584,9 @@ static void my_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_mysql = {
     .name = "mysql",
     .component_type = "datastore",
-    .configure = my_configure,
+    .settings = my_settings,
+    .state_size = sizeof(my_t),
+    .prepare = my_prepare,
+    .clear = my_clear,
     .run = my_run,
-    .free = my_free,
 };

@@ -29,15 +29,10 @@ typedef struct pg {
     char *password;
 } pg_t;
 
-static void pg_free(void *state)
+/* Frees what pg_prepare derived from the dsn. */
+static void pg_clear(void *state)
 {
-    pg_t *p = state;
-
-    if (!p)
-        return;
-    vcheck_free_secret(p->dsn);
-    vcheck_free_secret(p->password);
-    free(p);
+    vcheck_free_secret(((pg_t *)state)->password);
 }
 
 /* ------------------------------------------------------------------------
@@ -262,58 +257,41 @@ static void scrub(const char *msg, const char *dsn, const char *password,
  * Configuration
  */
 
-static void *pg_configure(vnode_t *settings, verrs_t *e)
+/* libpq takes "" as "every default", which in a health check is far more
+ * likely an empty ${VARIABLE} than a choice. */
+static const vsetting_t pg_settings[] = {
+    {.key = "dsn", .kind = VSET_STR, .offset = offsetof(pg_t, dsn),
+     .flags = VSET_REQUIRED | VSET_NONEMPTY | VSET_SECRET},
+    {0}};
+
+/* The dsn is parsed now, so that a typo is a configuration error with a
+ * position, not a check failing at every run. */
+static int pg_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
-    const char *dsn = NULL;
+    pg_t *p = state;
     char *err = NULL, msg[MSG_MAX];
     PQconninfoOption *opts, *o;
-    vnode_t *node;
-    pg_t *p;
-    int rc;
+    int rc = 0;
 
-    rc = vnode_str(settings, "dsn", &dsn, e);
-    if (rc == 0)
-        verrs_add(e, settings, "missing required key 'dsn'");
-    if (rc <= 0)
-        return NULL;
-    node = vnode_get(settings, "dsn");
-    /* libpq takes "" as "every default", which in a health check is far
-     * more likely an empty ${VARIABLE} than a choice. */
-    if (dsn[0] == '\0') {
-        verrs_add(e, node, "'dsn': must not be empty");
-        return NULL;
-    }
-
-    /* Parsed now so that a typo is a configuration error with a position,
-     * not a check failing at every run. */
-    opts = PQconninfoParse(dsn, &err);
-    if (!opts) {
+    if ((opts = PQconninfoParse(p->dsn, &err)) == NULL) {
         if (err) {
-            scrub(err, dsn, NULL, QUOTES_STRICT, msg, sizeof(msg));
-            verrs_add(e, node, "'dsn': %s", msg);
+            scrub(err, p->dsn, NULL, QUOTES_STRICT, msg, sizeof(msg));
+            verrs_add(e, vnode_get(settings, "dsn"), "'dsn': %s", msg);
             PQfreemem(err);
         } else {
             verrs_add(e, settings, "out of memory");
         }
-        return NULL;
+        return -1;
     }
-
-    p = calloc(1, sizeof(*p));
-    if (!p || !(p->dsn = strdup(dsn)))
-        goto oom;
-    for (o = opts; o->keyword; o++) {
+    for (o = opts; o->keyword && rc == 0; o++) {
         if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0] &&
-            !(p->password = strdup(o->val)))
-            goto oom;
+            !(p->password = strdup(o->val))) {
+            verrs_add(e, settings, "out of memory");
+            rc = -1;
+        }
     }
     PQconninfoFree(opts);
-    return p;
-
-oom:
-    PQconninfoFree(opts);
-    pg_free(p);
-    verrs_add(e, settings, "out of memory");
-    return NULL;
+    return rc;
 }
 
 /* ------------------------------------------------------------------------
@@ -593,7 +571,9 @@ static void pg_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_postgres = {
     .name = "postgres",
     .component_type = "datastore",
-    .configure = pg_configure,
+    .settings = pg_settings,
+    .state_size = sizeof(pg_t),
+    .prepare = pg_prepare,
+    .clear = pg_clear,
     .run = pg_run,
-    .free = pg_free,
 };

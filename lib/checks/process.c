@@ -29,40 +29,12 @@ typedef struct process {
     char *pidfile;
 } process_t;
 
-static void process_free(void *state)
-{
-    process_t *p = state;
 
-    if (!p)
-        return;
-    free(p->pidfile);
-    free(p);
-}
-
-static void *process_configure(vnode_t *settings, verrs_t *e)
-{
-    process_t *p;
-    const char *pidfile = NULL;
-    int rc;
-
-    rc = vnode_str(settings, "pidfile", &pidfile, e);
-    if (rc == 0)
-        verrs_add(e, settings, "missing required key 'pidfile'");
-    if (rc <= 0)
-        return NULL;
-    if (pidfile[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "pidfile"),
-                  "'pidfile': must not be empty");
-        return NULL;
-    }
-    p = calloc(1, sizeof(*p));
-    if (!p || !(p->pidfile = strdup(pidfile))) {
-        verrs_add(e, settings, "out of memory");
-        process_free(p);
-        return NULL;
-    }
-    return p;
-}
+static const vsetting_t process_settings[] = {
+    {.key = "pidfile", .kind = VSET_STR,
+     .offset = offsetof(process_t, pidfile),
+     .flags = VSET_REQUIRED | VSET_NONEMPTY},
+    {0}};
 
 /* Reads at most len - 1 bytes of path into buf, NUL-terminated; *n gets
  * the count (a NUL byte in the file stays visible to the caller through
@@ -247,7 +219,7 @@ static void process_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_process = {
     .name = "process",
     .component_type = "component",
-    .configure = process_configure,
+    .settings = process_settings,
+    .state_size = sizeof(process_t),
     .run = process_run,
-    .free = process_free,
 };

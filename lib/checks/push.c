@@ -17,34 +17,33 @@ typedef struct push {
     vitals_status_t status;
     char *output;
     int64_t at_mono;
+    int ready; /* mu is initialised */
 } push_t;
 
-static void *push_configure(vnode_t *s, verrs_t *e)
-{
-    push_t *p;
-    int64_t ttl = 0;
-    int rc = vnode_duration(s, "ttl", &ttl, e);
+static const vsetting_t push_settings[] = {
+    {.key = "ttl", .kind = VSET_DURATION, .offset = offsetof(push_t, ttl_ms),
+     .flags = VSET_REQUIRED | VSET_POSITIVE},
+    {0}};
 
-    if (rc == 0)
-        verrs_add(e, s, "missing required key 'ttl'");
-    if (rc == 1 && ttl <= 0)
-        verrs_add(e, vnode_get(s, "ttl"), "'ttl': must be longer than 0");
-    if (rc != 1 || ttl <= 0 || (p = calloc(1, sizeof(*p))) == NULL)
-        return NULL;
-    pthread_mutex_init(&p->mu, NULL);
-    p->ttl_ms = ttl;
-    return p;
-}
-
-static void push_free(void *state)
+static int push_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
     push_t *p = state;
 
-    if (p == NULL)
-        return;
-    pthread_mutex_destroy(&p->mu);
+    (void)settings;
+    (void)e;
+    pthread_mutex_init(&p->mu, NULL);
+    p->ready = 1;
+    return 0;
+}
+
+/* Frees what push_prepare made and the last report. */
+static void push_clear(void *state)
+{
+    push_t *p = state;
+
+    if (p->ready)
+        pthread_mutex_destroy(&p->mu);
     free(p->output);
-    free(p);
 }
 
 int vpush_report(void *state, vitals_status_t status, const char *output,
@@ -95,7 +94,9 @@ static void push_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_push = {
     .name = "push",
     .component_type = "component",
-    .configure = push_configure,
+    .settings = push_settings,
+    .state_size = sizeof(push_t),
+    .prepare = push_prepare,
+    .clear = push_clear,
     .run = push_run,
-    .free = push_free,
 };

@@ -30,98 +30,91 @@ typedef struct redis {
     int port;
     char *path;     /* unix socket; NULL for TCP */
     char *password; /* secret; NULL: no AUTH */
+    int tls;        /* never set: refused at configuration */
 } redis_t;
 
-static void redis_free(void *state)
+/* Frees what redis_prepare derived from the address. */
+static void redis_clear(void *state)
 {
     redis_t *t = state;
 
-    if (!t)
-        return;
-    free(t->address);
     free(t->host);
     free(t->path);
-    vcheck_free_secret(t->password);
-    free(t);
 }
 
 /* ------------------------------------------------------------------------
  * Configuration
  */
 
-static void *redis_configure(vnode_t *settings, verrs_t *e)
+/* Most likely an empty ${VARIABLE}: AUTH "" would only fail with a less
+ * helpful message at every run. */
+static int parse_password(vnode_t *node, void *field, verrs_t *e)
 {
-    const char *address = NULL, *password = NULL;
-    int rc, tls = 0, bad = 0;
-    redis_t *t;
+    const char *password;
 
-    t = calloc(1, sizeof(*t));
-    if (!t) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
+    if (vnode_as_str(node, "password", &password, e) != 0)
+        return -1;
+    if (password[0] == '\0') {
+        verrs_add(e, node, "'password': must not be empty (leave it out for "
+                           "no AUTH)");
+        return -1;
     }
-    /* Every key is read before giving up, so that one pass reports every
-     * error in the check. */
-    rc = vnode_str(settings, "address", &address, e);
-    if (rc == 0)
-        verrs_add(e, settings, "missing required key 'address'");
-    if (rc <= 0) {
-        bad = 1;
-    } else if (address[0] == '/') {
-        if (!(t->path = strdup(address)))
-            goto oom;
-    } else {
-        rc = vaddr_parse(address, VADDR_PEER, &t->host, &t->port);
-        if (rc == -2)
-            goto oom;
-        if (rc == -1) {
-            verrs_add(e, vnode_get(settings, "address"),
-                      "'address': expected host:port or a socket path "
-                      "starting with /, got \"%s\"",
-                      address);
-            bad = 1;
-        }
+    if ((*(char **)field = strdup(password)) == NULL) {
+        verrs_add(e, node, "out of memory");
+        return -1;
     }
-    if (!bad && !(t->address = strdup(address)))
-        goto oom;
+    return 0;
+}
 
-    rc = vnode_str(settings, "password", &password, e);
-    if (rc < 0) {
-        bad = 1;
-    } else if (rc > 0 && password[0] == '\0') {
-        /* Most likely an empty ${VARIABLE}: AUTH "" would only fail with
-         * a less helpful message at every run. */
-        verrs_add(e, vnode_get(settings, "password"),
-                  "'password': must not be empty (leave it out for no "
-                  "AUTH)");
-        bad = 1;
-    } else if (rc > 0 && !(t->password = strdup(password))) {
-        goto oom;
-    }
+static void free_password(void *field)
+{
+    vcheck_free_secret(*(char **)field);
+}
 
-    /* TLS is never silently downgraded to plain text: asked for and not
-     * available is a configuration error. */
-    rc = vnode_bool(settings, "tls", &tls, e);
-    if (rc < 0) {
-        bad = 1;
-    } else if (rc > 0 && tls) {
-        verrs_add(e, vnode_get(settings, "tls"),
+/* TLS is never silently downgraded to plain text: asked for and not
+ * available is a configuration error. */
+static int parse_tls(vnode_t *node, void *field, verrs_t *e)
+{
+    if (vnode_as_bool(node, "tls", field, e) != 0)
+        return -1;
+    if (*(int *)field) {
+        verrs_add(e, node,
                   "'tls': not available: this build uses hiredis %d.%d.%d, "
                   "without TLS support",
                   HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
-        bad = 1;
+        return -1;
     }
+    return 0;
+}
 
-    if (bad) {
-        redis_free(t);
-        return NULL;
-    }
-    return t;
+static const vsetting_t redis_settings[] = {
+    {.key = "address", .kind = VSET_STR, .offset = offsetof(redis_t, address),
+     .flags = VSET_REQUIRED},
+    {.key = "password", .kind = VSET_CUSTOM,
+     .offset = offsetof(redis_t, password), .flags = VSET_SECRET,
+     .parse = parse_password, .free = free_password},
+    {.key = "tls", .kind = VSET_CUSTOM, .offset = offsetof(redis_t, tls),
+     .parse = parse_tls},
+    {0}};
 
-oom:
-    verrs_add(e, settings, "out of memory");
-    redis_free(t);
-    return NULL;
+/* The address: a unix socket path, or host:port. */
+static int redis_prepare(void *state, vnode_t *settings, verrs_t *e)
+{
+    redis_t *t = state;
+    int rc = 0;
+
+    if (t->address[0] == '/')
+        rc = (t->path = strdup(t->address)) != NULL ? 0 : -2;
+    else
+        rc = vaddr_parse(t->address, VADDR_PEER, &t->host, &t->port);
+    if (rc == -1)
+        verrs_add(e, vnode_get(settings, "address"),
+                  "'address': expected host:port or a socket path starting "
+                  "with /, got \"%s\"",
+                  t->address);
+    else if (rc != 0)
+        verrs_add(e, settings, "out of memory");
+    return rc == 0 ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------------
@@ -364,7 +357,9 @@ static void redis_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_redis = {
     .name = "redis",
     .component_type = "datastore",
-    .configure = redis_configure,
+    .settings = redis_settings,
+    .state_size = sizeof(redis_t),
+    .prepare = redis_prepare,
+    .clear = redis_clear,
     .run = redis_run,
-    .free = redis_free,
 };

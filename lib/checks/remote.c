@@ -31,28 +31,16 @@ typedef struct remote {
     vcheck_target_t t;
 } remote_t;
 
-static void remote_free(void *state)
+static const vsetting_t remote_settings[] = {
+    VCHECK_TARGET_SETTINGS(remote_t, t),
+    {0}};
+
+static int remote_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
     remote_t *rm = state;
 
-    if (!rm)
-        return;
-    vcheck_target_clear(&rm->t);
-    free(rm);
-}
-
-static void *remote_configure(vnode_t *settings, verrs_t *e)
-{
-    remote_t *rm = calloc(1, sizeof(*rm));
-
-    if (!rm) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
-    }
-    if (vcheck_target_read(settings, &rm->t, e) != 0) {
-        remote_free(rm);
-        return NULL;
-    }
+    if (vcheck_target_check(&rm->t, settings, e) != 0)
+        return -1;
     /* Ask for a health document: Spring Boot and others negotiate, and
      * would otherwise answer with HTML or a format of their choosing. */
     if (vcheck_target_default_header(
@@ -60,10 +48,9 @@ static void *remote_configure(vnode_t *settings, verrs_t *e)
             "Accept: application/health+json, application/json;q=0.9, "
             "*/*;q=0.1") != 0) {
         verrs_add(e, settings, "out of memory");
-        remote_free(rm);
-        return NULL;
+        return -1;
     }
-    return rm;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -436,7 +423,8 @@ const vcheck_type_t vcheck_remote = {
     .name = "remote",
     /* IETF's word for a service depended on. */
     .component_type = "system",
-    .configure = remote_configure,
+    .settings = remote_settings,
+    .state_size = sizeof(remote_t),
+    .prepare = remote_prepare,
     .run = remote_run,
-    .free = remote_free,
 };

@@ -9,12 +9,11 @@
  * Static text. */
 const char *vcheck_kind_name(const vnode_t *n);
 
-/* Reads the optional "ca_file" of settings (CA certificates to trust
- * instead of the system's) into *ca_file, a new string. It must not be
- * empty, and goes only with verify (a CA file that is never used is a
- * mistake worth saying). 1 when read, 0 when absent, -1 after adding an
- * error to e. */
-int vcheck_read_ca_file(vnode_t *settings, int verify, char **ca_file,
-                        verrs_t *e);
+/* The check of a type's "ca_file" row (CA certificates to trust instead of
+ * the system's; a VSET_STR, VSET_NONEMPTY) against its verify: a CA file
+ * that is never used is a mistake worth saying. ca_file NULL (absent) is
+ * fine. 0, or -1 after adding an error about settings' "ca_file" to e. */
+int vcheck_check_ca_file(const char *ca_file, int verify, vnode_t *settings,
+                         verrs_t *e);
 
 #endif

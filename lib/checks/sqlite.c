@@ -27,54 +27,39 @@ typedef struct sqlite {
     char *open; /* what sqlite3_open_v2 gets (see sqlite_configure) */
 } sqlite_t;
 
-static void sqlite_free(void *state)
+/* Frees what sqlite_prepare derived. */
+static void sqlite_clear(void *state)
+{
+    free(((sqlite_t *)state)->open);
+}
+
+static const vsetting_t sqlite_settings[] = {
+    {.key = "path", .kind = VSET_STR, .offset = offsetof(sqlite_t, path),
+     .flags = VSET_REQUIRED | VSET_NONEMPTY},
+    {0}};
+
+static int sqlite_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
     sqlite_t *s = state;
 
-    if (!s)
-        return;
-    free(s->path);
-    free(s->open);
-    free(s);
-}
-
-static void *sqlite_configure(vnode_t *settings, verrs_t *e)
-{
-    const char *path = NULL;
-    sqlite_t *s;
-    int rc;
-
-    rc = vnode_str(settings, "path", &path, e);
-    if (rc == 0)
-        verrs_add(e, settings, "missing required key 'path'");
-    if (rc <= 0)
-        return NULL;
-    if (path[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "path"), "'path': must not be empty");
-        return NULL;
-    }
     /* sqlite3_open_v2 would take these as an in-memory or a temporary
      * database, which always passes. */
-    if (strcmp(path, ":memory:") == 0) {
+    if (strcmp(s->path, ":memory:") == 0) {
         verrs_add(e, vnode_get(settings, "path"),
                   "'path': expected the path of a database file, got "
                   "\":memory:\"");
-        return NULL;
+        return -1;
     }
-    s = calloc(1, sizeof(*s));
-    if (!s || !(s->path = strdup(path)) ||
-        /* A SQLite built with URI filenames on by default would read
-         * "file:..." as a URI; "./file:..." is the same file, never one. */
-        asprintf(&s->open, "%s%s", strncmp(path, "file:", 5) == 0 ? "./" : "",
-                 path) < 0) {
-        if (s) {
-            s->open = NULL;
-            sqlite_free(s);
-        }
+    /* A SQLite built with URI filenames on by default would read
+     * "file:..." as a URI; "./file:..." is the same file, never one. */
+    if (asprintf(&s->open, "%s%s",
+                 strncmp(s->path, "file:", 5) == 0 ? "./" : "",
+                 s->path) < 0) {
+        s->open = NULL;
         verrs_add(e, settings, "out of memory");
-        return NULL;
+        return -1;
     }
-    return s;
+    return 0;
 }
 
 static int64_t now_ns(void)
@@ -215,7 +200,9 @@ static void sqlite_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_sqlite = {
     .name = "sqlite",
     .component_type = "datastore",
-    .configure = sqlite_configure,
+    .settings = sqlite_settings,
+    .state_size = sizeof(sqlite_t),
+    .prepare = sqlite_prepare,
+    .clear = sqlite_clear,
     .run = sqlite_run,
-    .free = sqlite_free,
 };

@@ -44,10 +44,6 @@ typedef struct sys {
     levels_t load; /* 1-minute load average per online CPU */
 } sys_t;
 
-static void sys_free(void *state)
-{
-    free(state);
-}
 
 /* ------------------------------------------------------------------------
  * Configuration
@@ -127,16 +123,13 @@ static int read_level(vnode_t *map, const char *parent, const char *key,
 
 /* settings[key]: {degraded: x, unhealthy: y}, either or both. below: the
  * measurement is bad below the levels (so unhealthy must be lower). */
-static int read_levels(vnode_t *settings, const char *key, int below,
+static int read_levels(vnode_t *map, const char *key, int below,
                        levels_t *l, verrs_t *e)
 {
-    vnode_t *map = vnode_get(settings, key);
     char what[64], got[80];
     size_t errors = vitals_errors_count(e);
     int bad = 0;
 
-    if (!map)
-        return 0;
     l->set = 1;
     if (map->kind != VNODE_MAP) {
         describe(map, got, sizeof(got));
@@ -174,29 +167,31 @@ static int read_levels(vnode_t *settings, const char *key, int below,
     return 0;
 }
 
-static void *sys_configure(vnode_t *settings, verrs_t *e)
+static int parse_mem(vnode_t *node, void *field, verrs_t *e)
 {
-    sys_t *s;
-    int bad = 0;
+    return read_levels(node, MEM_KEY, 1, field, e);
+}
 
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
-    }
-    /* Both keys before giving up: one pass reports every error. */
-    bad |= read_levels(settings, MEM_KEY, 1, &s->mem, e) != 0;
-    bad |= read_levels(settings, LOAD_KEY, 0, &s->load, e) != 0;
-    if (!s->mem.set && !s->load.set) {
-        verrs_add(e, settings,
-                  "set '" MEM_KEY "', '" LOAD_KEY "' or both");
-        bad = 1;
-    }
-    if (bad) {
-        sys_free(s);
-        return NULL;
-    }
-    return s;
+static int parse_load(vnode_t *node, void *field, verrs_t *e)
+{
+    return read_levels(node, LOAD_KEY, 0, field, e);
+}
+
+static const vsetting_t sys_settings[] = {
+    {.key = MEM_KEY, .kind = VSET_CUSTOM, .offset = offsetof(sys_t, mem),
+     .parse = parse_mem},
+    {.key = LOAD_KEY, .kind = VSET_CUSTOM, .offset = offsetof(sys_t, load),
+     .parse = parse_load},
+    {0}};
+
+static int sys_prepare(void *state, vnode_t *settings, verrs_t *e)
+{
+    const sys_t *s = state;
+
+    if (s->mem.set || s->load.set)
+        return 0;
+    verrs_add(e, settings, "set '" MEM_KEY "', '" LOAD_KEY "' or both");
+    return -1;
 }
 
 /* ------------------------------------------------------------------------
@@ -398,7 +393,8 @@ static void sys_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_system = {
     .name = "system",
     .component_type = "system",
-    .configure = sys_configure,
+    .settings = sys_settings,
+    .state_size = sizeof(sys_t),
+    .prepare = sys_prepare,
     .run = sys_run,
-    .free = sys_free,
 };

@@ -24,52 +24,37 @@ typedef struct tcp {
     char port[8]; /* digits, 1-65535 */
 } tcp_t;
 
-static void tcp_free(void *state)
+/* Frees what tcp_prepare derived. */
+static void tcp_clear(void *state)
 {
     tcp_t *t = state;
 
-    if (!t)
-        return;
-    free(t->address);
     free(t->host);
-    free(t);
 }
 
 /* ------------------------------------------------------------------------
  * Configuration
  */
 
-static void *tcp_configure(vnode_t *settings, verrs_t *e)
+static const vsetting_t tcp_settings[] = {
+    {.key = "address", .kind = VSET_STR, .offset = offsetof(tcp_t, address),
+     .flags = VSET_REQUIRED},
+    {0}};
+
+static int tcp_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
-    tcp_t *t;
-    const char *address = NULL;
-    int rc, port = 0;
+    tcp_t *t = state;
+    int port = 0, rc = vaddr_parse(t->address, VADDR_PEER, &t->host, &port);
 
-    rc = vnode_str(settings, "address", &address, e);
-    if (rc == 0)
-        verrs_add(e, settings, "missing required key 'address'");
-    if (rc <= 0)
-        return NULL;
-
-    t = calloc(1, sizeof(*t));
-    if (!t) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
-    }
-    rc = vaddr_parse(address, VADDR_PEER, &t->host, &port);
-    snprintf(t->port, sizeof(t->port), "%d", port);
-    if (rc == 0 && !(t->address = strdup(address)))
-        rc = -2;
     if (rc == -1)
         verrs_add(e, vnode_get(settings, "address"),
-                  "'address': expected host:port, got \"%s\"", address);
-    else if (rc == -2)
+                  "'address': expected host:port, got \"%s\"", t->address);
+    else if (rc != 0)
         verrs_add(e, settings, "out of memory");
-    if (rc != 0) {
-        tcp_free(t);
-        return NULL;
-    }
-    return t;
+    if (rc != 0)
+        return -1;
+    snprintf(t->port, sizeof(t->port), "%d", port);
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -161,7 +146,9 @@ static void tcp_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_tcp = {
     .name = "tcp",
     .component_type = "component",
-    .configure = tcp_configure,
+    .settings = tcp_settings,
+    .state_size = sizeof(tcp_t),
+    .prepare = tcp_prepare,
+    .clear = tcp_clear,
     .run = tcp_run,
-    .free = tcp_free,
 };

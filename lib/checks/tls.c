@@ -23,20 +23,14 @@
 #include "util/addr.h"
 
 #define DAY_S 86400LL
-#define DEFAULT_DEGRADED_WITHIN_MS (14 * DAY_S * 1000)
 
-static void tls_free(void *state)
+/* Frees what tls_prepare derived. */
+static void tls_clear(void *state)
 {
     tls_t *t = state;
 
-    if (!t)
-        return;
-    free(t->address);
     free(t->host);
-    free(t->file);
-    free(t->ca_file);
     SSL_CTX_free(t->ctx);
-    free(t);
 }
 
 /* ------------------------------------------------------------------------
@@ -60,16 +54,13 @@ static int is_ip_literal(const char *host)
            inet_pton(AF_INET6, plain, buf) == 1;
 }
 
-static int read_address(vnode_t *settings, tls_t *t, const char *address,
-                        verrs_t *e)
+static int read_address(vnode_t *settings, tls_t *t, verrs_t *e)
 {
-    int port = 0, rc = vaddr_parse(address, VADDR_PEER, &t->host, &port);
+    int port = 0, rc = vaddr_parse(t->address, VADDR_PEER, &t->host, &port);
 
-    if (rc == 0 && !(t->address = strdup(address)))
-        rc = -2;
     if (rc == -1)
         verrs_add(e, vnode_get(settings, "address"),
-                  "'address': expected host:port, got \"%s\"", address);
+                  "'address': expected host:port, got \"%s\"", t->address);
     else if (rc == -2)
         verrs_add(e, settings, "out of memory");
     if (rc == 0) {
@@ -79,56 +70,40 @@ static int read_address(vnode_t *settings, tls_t *t, const char *address,
     return rc == 0 ? 0 : -1;
 }
 
-static void *tls_configure(vnode_t *settings, verrs_t *e)
+/* Seed 001: healthy with more than 14 days left, degraded up to 14. */
+static const vsetting_t tls_settings[] = {
+    {.key = "address", .kind = VSET_STR, .offset = offsetof(tls_t, address),
+     .flags = VSET_ONEOF},
+    {.key = "file", .kind = VSET_STR, .offset = offsetof(tls_t, file),
+     .flags = VSET_ONEOF | VSET_NONEMPTY},
+    {.key = "verify", .kind = VSET_BOOL, .offset = offsetof(tls_t, verify)},
+    {.key = "ca_file", .kind = VSET_STR, .offset = offsetof(tls_t, ca_file),
+     .flags = VSET_NONEMPTY},
+    {.key = "degraded_within", .kind = VSET_DURATION,
+     .offset = offsetof(tls_t, degraded_within_ms), .def = "14d"},
+    {0}};
+
+static int tls_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
     char why[512];
-    tls_t *t = calloc(1, sizeof(*t));
-    const char *address = NULL, *file = NULL;
-    int rc_address, rc_file, bad = 0;
+    tls_t *t = state;
 
-    if (!t) {
-        verrs_add(e, settings, "out of memory");
-        return NULL;
-    }
-    t->degraded_within_ms = DEFAULT_DEGRADED_WITHIN_MS;
-    /* Every key is read even after an error, to report them all. */
-    rc_address = vnode_str(settings, "address", &address, e);
-    rc_file = vnode_str(settings, "file", &file, e);
-    bad |= rc_address < 0 || rc_file < 0;
     /* A server is verified by default, as any client would; a file is
      * often a certificate deployed for a server to use, whose chain the
      * host of the check may not have. */
-    t->verify = rc_file > 0 && rc_address <= 0 ? 0 : 1;
-    bad |= vnode_bool(settings, "verify", &t->verify, e) < 0;
-    bad |= vcheck_read_ca_file(settings, t->verify, &t->ca_file, e) < 0;
-    bad |= vnode_duration(settings, "degraded_within", &t->degraded_within_ms,
-                          e) < 0;
-
-    if (rc_address > 0 && rc_file > 0) {
-        verrs_add(e, vnode_get(settings, "file"),
-                  "'address' and 'file' exclude each other: give one");
-        bad = 1;
-    } else if (rc_address == 0 && rc_file == 0) {
-        verrs_add(e, settings, "missing required key 'address' or 'file'");
-        bad = 1;
-    } else if (rc_address > 0) {
-        bad |= read_address(settings, t, address, e) != 0;
-    } else if (rc_file > 0 && file[0] == '\0') {
-        verrs_add(e, vnode_get(settings, "file"), "'file': must not be empty");
-        bad = 1;
-    } else if (rc_file > 0 && !(t->file = strdup(file))) {
-        verrs_add(e, settings, "out of memory");
-        bad = 1;
-    }
-    if (!bad && t->address != NULL && vcheck_tls_make_ctx(t, why, sizeof(why)) != 0) {
+    if (vnode_get(settings, "verify") == NULL)
+        t->verify = t->address != NULL;
+    if (vcheck_check_ca_file(t->ca_file, t->verify, settings, e) != 0)
+        return -1;
+    if (t->address == NULL)
+        return 0;
+    if (read_address(settings, t, e) != 0)
+        return -1;
+    if (vcheck_tls_make_ctx(t, why, sizeof(why)) != 0) {
         verrs_add(e, settings, "%s", why);
-        bad = 1;
+        return -1;
     }
-    if (bad) {
-        tls_free(t);
-        return NULL;
-    }
-    return t;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -280,7 +255,9 @@ static void tls_run(void *state, vitals_result_t *r)
 const vcheck_type_t vcheck_tls = {
     .name = "tls",
     .component_type = "component",
-    .configure = tls_configure,
+    .settings = tls_settings,
+    .state_size = sizeof(tls_t),
+    .prepare = tls_prepare,
+    .clear = tls_clear,
     .run = tls_run,
-    .free = tls_free,
 };

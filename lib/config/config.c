@@ -8,7 +8,7 @@
 
 #include "instance.h"
 #include "listen/tlsfiles.h"
-#include "util/addr.h"
+#include "config/settings.h"
 #include "config/vnode.h"
 #include "config/yaml.h"
 #include "util/addr.h"
@@ -21,10 +21,6 @@ typedef struct vconf {
     size_t n, cap;
     vroutes_t *routes;
 } vconf_t;
-
-typedef struct vdefaults {
-    int64_t interval_ms, timeout_ms, initial_delay_ms;
-} vdefaults_t;
 
 static void conf_clear(vconf_t *c)
 {
@@ -50,71 +46,128 @@ static vnode_t *get_map(vnode_t *parent, const char *key, verrs_t *e)
     return n;
 }
 
+/* ------------------------------------------------------------------------
+ * service
+ */
+
+static const vsetting_t service_settings[] = {
+    {.key = "id", .kind = VSET_STR, .offset = offsetof(vconf_t, service[0])},
+    {.key = "description", .kind = VSET_STR,
+     .offset = offsetof(vconf_t, service[1])},
+    {.key = "version", .kind = VSET_STR,
+     .offset = offsetof(vconf_t, service[2])},
+    {.key = "release_id", .kind = VSET_STR,
+     .offset = offsetof(vconf_t, service[3])},
+    {0}};
+
 static void read_service(vnode_t *root, vconf_t *c, verrs_t *e)
 {
-    static const char *const keys[] = {"id", "description", "version",
-                                       "release_id"};
     vnode_t *svc = get_map(root, "service", e);
 
     if (svc == NULL)
         return;
-    for (size_t i = 0; i < 4; i++)
-        vnode_str(svc, keys[i], &c->service[i], e);
+    vset_read(service_settings, svc, c, "service", e);
     vnode_map_done(svc, "service", e);
+}
+
+/* ------------------------------------------------------------------------
+ * listen
+ */
+
+typedef struct listener {
+    char *address;
+    struct listener_tls {
+        char *cert_file, *key_file;
+    } tls;
+} listener_t;
+
+static const vsetting_t listener_tls_settings[] = {
+    {.key = "cert_file", .kind = VSET_STR,
+     .offset = offsetof(struct listener_tls, cert_file),
+     .flags = VSET_REQUIRED},
+    {.key = "key_file", .kind = VSET_STR,
+     .offset = offsetof(struct listener_tls, key_file),
+     .flags = VSET_REQUIRED},
+    {0}};
+
+static int parse_listener_tls(vnode_t *tls, void *field, verrs_t *e)
+{
+    size_t bad;
+
+    if (tls->kind != VNODE_MAP) {
+        verrs_add(e, tls, "'tls': expected {cert_file, key_file}");
+        return -1;
+    }
+    bad = vset_read(listener_tls_settings, tls, field, "'tls'", e);
+    vnode_map_done(tls, "listen.tls", e);
+    return bad ? -1 : 0;
+}
+
+static void free_listener_tls(void *field)
+{
+    vset_free(listener_tls_settings, field);
+}
+
+static const vsetting_t listener_settings[] = {
+    {.key = "address", .kind = VSET_STR,
+     .offset = offsetof(listener_t, address), .flags = VSET_REQUIRED},
+    {.key = "tls", .kind = VSET_CUSTOM, .offset = offsetof(listener_t, tls),
+     .parse = parse_listener_tls, .free = free_listener_tls},
+    {0}};
+
+/* Loads the listener's certificate and key, and adds it to c. */
+static void add_listener(const listener_t *l, vnode_t *item, vconf_t *c,
+                         verrs_t *e)
+{
+    char *cert_pem = NULL, *key_pem = NULL, *why = NULL;
+    vnode_t *tls = vnode_get(item, "tls");
+
+    if (l->tls.cert_file != NULL &&
+        vtls_load(l->tls.cert_file, l->tls.key_file, &cert_pem, &key_pem,
+                  &why) != 0) {
+        verrs_add(e, tls, "'tls': %s", why ? why : "out of memory");
+        free(why);
+        return;
+    }
+    if (vlisten_add(&c->listen, &c->nlisten, l->address, cert_pem,
+                    key_pem) != VITALS_OK)
+        verrs_add(e, item, "out of memory");
+    free(cert_pem);
+    free(key_pem);
 }
 
 /* One listener: "host:port", or {address, tls: {cert_file, key_file}}. */
 static void read_listener(vnode_t *item, vconf_t *c, verrs_t *e)
 {
-    const char *address = item->str, *cert = NULL, *key = NULL;
-    char *host = NULL, *cert_pem = NULL, *key_pem = NULL, *why = NULL;
-    vnode_t *tls = NULL, *where = item;
+    listener_t l = {0};
+    vnode_t *where = item;
+    char *host = NULL;
+    size_t bad = 0;
     int port;
 
     if (item->kind == VNODE_MAP) {
-        if (vnode_str(item, "address", &address, e) == 0)
-            verrs_add(e, item, "'listen': missing required key 'address'");
-        if ((tls = vnode_get(item, "tls")) != NULL) {
-            if (tls->kind != VNODE_MAP) {
-                verrs_add(e, tls, "'tls': expected {cert_file, key_file}");
-                tls = NULL;
-            } else {
-                if (vnode_str(tls, "cert_file", &cert, e) == 0)
-                    verrs_add(e, tls, "'tls': missing required key "
-                                      "'cert_file'");
-                if (vnode_str(tls, "key_file", &key, e) == 0)
-                    verrs_add(e, tls, "'tls': missing required key "
-                                      "'key_file'");
-                vnode_map_done(tls, "listen.tls", e);
-            }
-        }
+        bad = vset_read(listener_settings, item, &l, "'listen'", e);
         vnode_map_done(item, "a listener", e);
         where = vnode_get(item, "address");
+    } else if (item->kind == VNODE_SCALAR &&
+               (l.address = strdup(item->str)) == NULL) {
+        verrs_add(e, item, "out of memory");
+        bad = 1;
     } else if (item->kind != VNODE_SCALAR) {
         verrs_add(e, item, "'listen': expected host:port or {address, tls}");
         return;
     }
-    if (address == NULL)
-        return;
-    if (vaddr_parse(address, VADDR_LISTEN, &host, &port) != 0) {
+    if (l.address != NULL &&
+        vaddr_parse(l.address, VADDR_LISTEN, &host, &port) != 0) {
         verrs_add(e, where ? where : item,
                   "'listen': expected host:port or [v6]:port, got \"%s\"",
-                  address);
-        return;
+                  l.address);
+        bad = 1;
     }
     free(host);
-    if (cert != NULL && key != NULL &&
-        vtls_load(cert, key, &cert_pem, &key_pem, &why) != 0) {
-        verrs_add(e, tls, "'tls': %s", why ? why : "out of memory");
-        free(why);
-        return;
-    }
-    if (tls == NULL || (cert_pem && key_pem))
-        if (vlisten_add(&c->listen, &c->nlisten, address, cert_pem,
-                        key_pem) != VITALS_OK)
-            verrs_add(e, item, "out of memory");
-    free(cert_pem);
-    free(key_pem);
+    if (!bad)
+        add_listener(&l, item, c, e);
+    vset_free(listener_settings, &l);
 }
 
 static void read_listen(vnode_t *root, vconf_t *c, verrs_t *e)
@@ -131,56 +184,50 @@ static void read_listen(vnode_t *root, vconf_t *c, verrs_t *e)
         read_listener(node->items[i], c, e);
 }
 
-static void read_defaults(vnode_t *root, vdefaults_t *d, verrs_t *e)
+/* ------------------------------------------------------------------------
+ * defaults and checks
+ */
+
+/* The generic keys of a check. No row has a default: the engine's
+ * vitals_check_opts_init is the one source of them, and the `defaults:`
+ * section overrides the timing. */
+#define TIMING_SETTINGS                                                      \
+    {.key = "interval", .kind = VSET_DURATION,                               \
+     .offset = offsetof(vitals_check_opts_t, interval_ms),                   \
+     .flags = VSET_POSITIVE},                                                \
+    {.key = "timeout", .kind = VSET_DURATION,                                \
+     .offset = offsetof(vitals_check_opts_t, timeout_ms),                    \
+     .flags = VSET_POSITIVE},                                                \
+    {.key = "initial_delay", .kind = VSET_DURATION,                          \
+     .offset = offsetof(vitals_check_opts_t, initial_delay_ms)}
+
+static const vsetting_t defaults_settings[] = {TIMING_SETTINGS, {0}};
+
+static const vsetting_t check_settings[] = {
+    TIMING_SETTINGS,
+    {.key = "critical", .kind = VSET_BOOL,
+     .offset = offsetof(vitals_check_opts_t, critical)},
+    {.key = "failure_threshold", .kind = VSET_UINT,
+     .offset = offsetof(vitals_check_opts_t, failure_threshold), .min = 1,
+     .max = 1000},
+    {.key = "success_threshold", .kind = VSET_UINT,
+     .offset = offsetof(vitals_check_opts_t, success_threshold), .min = 1,
+     .max = 1000},
+    {.key = "description", .kind = VSET_STR,
+     .offset = offsetof(vitals_check_opts_t, description)},
+    {.key = "tags", .kind = VSET_STRLIST,
+     .offset = offsetof(vitals_check_opts_t, tags)},
+    {0}};
+
+static void read_defaults(vnode_t *root, vitals_check_opts_t *d, verrs_t *e)
 {
     vnode_t *m = get_map(root, "defaults", e);
 
-    d->interval_ms = 30000;
-    d->timeout_ms = 10000;
-    d->initial_delay_ms = 0;
+    vitals_check_opts_init(d);
     if (m == NULL)
         return;
-    vnode_duration(m, "interval", &d->interval_ms, e);
-    vnode_duration(m, "timeout", &d->timeout_ms, e);
-    vnode_duration(m, "initial_delay", &d->initial_delay_ms, e);
+    vset_read(defaults_settings, m, d, "defaults", e);
     vnode_map_done(m, "defaults", e);
-}
-
-static int positive(vnode_t *m, const char *key, int64_t *ms, verrs_t *e)
-{
-    vnode_t *n = vnode_get(m, key);
-
-    if (n != NULL && !n->null && *ms <= 0) {
-        verrs_add(e, n, "'%s': must be longer than 0", key);
-        return -1;
-    }
-    return 0;
-}
-
-/* The generic keys every check has, into opts. */
-static void read_check_opts(vnode_t *m, const vdefaults_t *d,
-                            vitals_check_opts_t *o, char ***tags,
-                            verrs_t *e)
-{
-    int64_t n;
-
-    vitals_check_opts_init(o);
-    o->interval_ms = d->interval_ms;
-    o->timeout_ms = d->timeout_ms;
-    o->initial_delay_ms = d->initial_delay_ms;
-    vnode_duration(m, "interval", &o->interval_ms, e);
-    vnode_duration(m, "timeout", &o->timeout_ms, e);
-    vnode_duration(m, "initial_delay", &o->initial_delay_ms, e);
-    positive(m, "interval", &o->interval_ms, e);
-    positive(m, "timeout", &o->timeout_ms, e);
-    vnode_bool(m, "critical", &o->critical, e);
-    if (vnode_int(m, "failure_threshold", 1, 1000, &n, e) == 1)
-        o->failure_threshold = (unsigned)n;
-    if (vnode_int(m, "success_threshold", 1, 1000, &n, e) == 1)
-        o->success_threshold = (unsigned)n;
-    vnode_str(m, "description", &o->description, e);
-    if (vnode_strlist(m, "tags", tags, &o->ntags, e) == 1)
-        o->tags = (const char *const *)*tags;
 }
 
 static int conf_push(vconf_t *c, vcheck_t *ch)
@@ -211,19 +258,42 @@ static char *fingerprint(const vnode_t *m, const vitals_check_opts_t *o)
     return fp;
 }
 
-static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
-                       const vdefaults_t *d, verrs_t *e)
-{
-    const char *name = key->str, *type_name = NULL;
-    const vcheck_type_t *type = NULL;
-    vitals_check_opts_t o;
-    char **tags = NULL, what[160];
-    size_t before = e->n;
-    vcheck_t *ch = NULL;
-    void *state = NULL;
 
+/* Adds the check made of cc and state (taken) to c. */
+static void add_check(vconf_t *c, vnode_t *key, vnode_t *m,
+                      const vitals_check_opts_t *cc,
+                      const vcheck_type_t *type, void *state, verrs_t *e)
+{
+    vcheck_t *ch = vcheck_new(key->str, cc);
+
+    if (ch == NULL) {
+        verrs_add(e, key, "out of memory");
+        vcheck_state_free(type, state);
+        return;
+    }
+    ch->type = type;
+    ch->type_name = type->name;
+    ch->type_state = state;
+    ch->fingerprint = fingerprint(m, cc);
+    if (ch->fingerprint == NULL || conf_push(c, ch) != 0) {
+        verrs_add(e, key, "out of memory");
+        vcheck_unref(ch);
+    }
+}
+
+static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
+                       const vitals_check_opts_t *d, verrs_t *e)
+{
+    const char *name = key->str;
+    const vcheck_type_t *type;
+    vitals_check_opts_t cc = *d;
+    size_t before = e->n;
+    void *state = NULL;
+    char what[160];
+
+    snprintf(what, sizeof(what), "check '%s'", name);
     if (m->kind != VNODE_MAP) {
-        verrs_add(e, m, "check '%s': expected a map of keys", name);
+        verrs_add(e, m, "%s: expected a map of keys", what);
         return;
     }
     if (!vcheck_name_valid(name))
@@ -231,40 +301,34 @@ static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
                   "invalid check name '%s': use 1 to 128 letters, digits, "
                   "'.', '_' or '-'",
                   name);
-    read_check_opts(m, d, &o, &tags, e);
-    if (vnode_str(m, "type", &type_name, e) == 0)
-        verrs_add(e, m, "check '%s': missing required key 'type'", name);
-    if (type_name != NULL && (type = vcheck_type_find(type_name)) == NULL)
-        verrs_add(e, vnode_get(m, "type"),
-                  "check '%s': unknown check type '%s' (known: %s)", name,
-                  type_name, vcheck_type_names());
-    if (type != NULL)
-        state = type->configure(m, e);
-    snprintf(what, sizeof(what), "check '%s'", name);
+    vset_read(check_settings, m, &cc, what, e);
+    for (cc.ntags = 0; cc.tags && cc.tags[cc.ntags]; cc.ntags++)
+        continue;
+    if ((type = vcheck_type_read(m, what, e)) != NULL)
+        state = vcheck_configure(type, m, what, e);
     vnode_map_done(m, what, e);
-    if (e->n == before && state != NULL &&
-        (ch = vcheck_new(vcheck_name_valid(name) ? name : "x", &o)) != NULL) {
-        ch->type = type;
-        ch->type_name = type->name;
-        ch->type_state = state;
-        state = NULL;
-        ch->fingerprint = fingerprint(m, &o);
-        if (ch->fingerprint == NULL || conf_push(c, ch) != 0) {
-            verrs_add(e, key, "out of memory");
-            vcheck_unref(ch);
-        }
-    }
-    if (state != NULL && type->free != NULL)
-        type->free(state);
-    vnode_strv_free(tags);
+    if (e->n == before && state != NULL)
+        add_check(c, key, m, &cc, type, state, e);
+    else if (state != NULL)
+        vcheck_state_free(type, state);
+    vset_free(check_settings, &cc);
 }
 
-static void read_checks(vnode_t *root, vconf_t *c, const vdefaults_t *d,
-                        verrs_t *e)
+/* A list of checks is the mistake of a newcomer who read the keys as
+ * fields: say how the map is written. */
+static void read_checks(vnode_t *root, vconf_t *c,
+                        const vitals_check_opts_t *d, verrs_t *e)
 {
-    vnode_t *m = get_map(root, "checks", e);
+    vnode_t *m = vnode_get(root, "checks");
 
-    if (m == NULL)
+    if (m != NULL && m->kind == VNODE_SEQ) {
+        verrs_add(e, m,
+                  "'checks': expected a map whose keys are the check names "
+                  "(e.g. \"checks: {web: {type: http, url: ...}}\"), got a "
+                  "list");
+        return;
+    }
+    if ((m = get_map(root, "checks", e)) == NULL)
         return;
     for (size_t i = 0; i < m->n; i++) {
         m->used[i] = 1;
@@ -296,7 +360,7 @@ static void read_http(vnode_t *root, vconf_t *c, verrs_t *e)
 static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
 {
     vnode_t *root = vyaml_load_file(path, e);
-    vdefaults_t d;
+    vitals_check_opts_t d;
 
     memset(c, 0, sizeof(*c));
     if (root == NULL)
@@ -307,17 +371,13 @@ static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
     read_checks(root, c, &d, e);
     read_http(root, c, e);
     vnode_map_done(root, "the configuration", e);
-    /* The service strings point into the tree: copy them out first. */
-    for (size_t i = 0; i < 4; i++)
-        c->service[i] = c->service[i] ? strdup(c->service[i]) : NULL;
     vnode_free(root);
     return e->n + (size_t)e->oom;
 }
 
 static void service_free(vconf_t *c)
 {
-    for (size_t i = 0; i < 4; i++)
-        free((char *)c->service[i]);
+    vset_free(service_settings, c);
 }
 
 static void apply(vitals_t *v, vconf_t *c)

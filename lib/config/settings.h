@@ -9,6 +9,10 @@
  * ("check 'db': missing required key 'dsn'"), and leaves unknown keys to
  * vnode_map_done. In the spirit of redis' static_configs[] and nginx's
  * offsetof directive tables.
+ *
+ * A row without a default leaves its field as the caller set it, so that
+ * sections can be layered (the engine's defaults, then the `defaults:`
+ * section, then a check's own keys).
  */
 #ifndef VITALS_SETTINGS_H
 #define VITALS_SETTINGS_H
@@ -21,10 +25,11 @@
 typedef enum {
     VSET_STR,      /* char *: a new string */
     VSET_BOOL,     /* int: 0 or 1 */
-    VSET_INT,      /* int64_t, within [min, max] */
-    VSET_UINT,     /* unsigned, within [min, max] */
+    VSET_INT,      /* int64_t, within [min, max] (both 0: any) */
+    VSET_UINT,     /* unsigned, within [min, max] (both 0: any) */
     VSET_DOUBLE,   /* double, within [min, max] unless both are 0 */
-    VSET_DURATION, /* int64_t milliseconds ("1m30s"), within [min, max] */
+    VSET_DURATION, /* int64_t ms ("1m30s"), within [min, max] unless both
+                      are 0 */
     VSET_SIZE,     /* uint64_t bytes ("512MB", "1GiB") */
     VSET_STRLIST,  /* char **: NULL-terminated, new (a string is a list) */
     VSET_CUSTOM    /* read by the row's parse function */
@@ -34,7 +39,12 @@ typedef enum {
 #define VSET_REQUIRED 0x1u /* missing: "missing required key 'k'" */
 #define VSET_NONEMPTY 0x2u /* strings and lists: "must not be empty" */
 #define VSET_SECRET 0x4u   /* wiped when freed; never shown in messages */
-#define VSET_POSITIVE 0x8u /* numbers and durations: "must be > 0" */
+#define VSET_POSITIVE 0x8u /* numbers, durations, sizes: "must be more
+                              than 0" */
+/* Exactly one of the rows so flagged must be given: "missing required key
+ * 'date' or 'file'", "'date' and 'file' exclude each other: give one".
+ * One such group per table. */
+#define VSET_ONEOF 0x10u
 
 typedef struct vsetting vsetting_t;
 struct vsetting {
@@ -43,9 +53,11 @@ struct vsetting {
     size_t offset;    /* mandatory: offsetof(section struct, field) */
     unsigned flags;   /* optional: VSET_* */
     int64_t min, max; /* optional: bounds (both 0: none) */
-    const char *def;  /* optional: the default, as the YAML would say it */
-    /* VSET_CUSTOM only: reads node (present, not null) into field. Returns
-     * 0, or -1 after adding an error about node to e. */
+    const char *def;  /* optional: the default, as the YAML would say it;
+                         read like a value given (VSET_CUSTOM: by parse) */
+    /* VSET_CUSTOM only: reads node (present, not null) into field, and may
+     * validate a value of another kind. Returns 0, or -1 after adding an
+     * error about node to e. Called at most once per field. */
     int (*parse)(vnode_t *node, void *field, verrs_t *e);
     /* VSET_CUSTOM only, optional: frees what parse stored in field. */
     void (*free)(void *field);
@@ -53,7 +65,8 @@ struct vsetting {
 };
 
 /* Sets every default of table in out (a struct the table describes). 0,
- * or VITALS_ENOMEM. */
+ * VITALS_ENOMEM, or VITALS_EINVAL for a default that does not read (a bug
+ * in the table). */
 int vset_defaults(const vsetting_t *table, void *out);
 
 /* Applies the defaults, then reads every key of table present in map (a
@@ -63,6 +76,15 @@ int vset_defaults(const vsetting_t *table, void *out);
  * was read: free it with vset_free. */
 size_t vset_read(const vsetting_t *table, vnode_t *map, void *out,
                  const char *what, verrs_t *e);
+
+/* The text of key as written in map, or else its default, for messages
+ * that compare two settings ("'unhealthy_below' (1GB) must be below
+ * 'degraded_below' (512MB)"). "?" when neither. Static or borrowed. */
+const char *vset_text(const vsetting_t *table, vnode_t *map, const char *key);
+
+/* Overwrites the VSET_SECRET strings and lists of out with zeros, in
+ * place (vset_free does it before freeing). */
+void vset_wipe(const vsetting_t *table, void *out);
 
 /* Frees what vset_defaults and vset_read stored in out (strings, lists,
  * custom fields; secrets wiped first), not out itself. */

@@ -1,10 +1,12 @@
 /* vnode.h - a positioned settings tree (from YAML or JSON), typed getters
  * that report errors at the node's file:line:column, and the error list.
  *
- * Check types and the configuration loader read settings only through these
- * getters, so every bad value gets the same kind of message in the same
- * place. A map remembers which keys were read; vnode_map_done then reports
- * every key nobody read as unknown.
+ * Sections are read by tables (config/settings.h), whose reader goes
+ * through these getters, so every bad value gets the same kind of message
+ * in the same place. A map remembers which keys were read; vnode_map_done
+ * then reports every key nobody read as unknown. (vnode.c: the tree;
+ * getters.c: typed reads; scalars.c: number, duration and size syntax;
+ * errors.c: the error list.)
  */
 #ifndef VITALS_VNODE_H
 #define VITALS_VNODE_H
@@ -70,19 +72,38 @@ char *vnode_dump(const vnode_t *n);
 vnode_t *vnode_get(vnode_t *map, const char *key);
 /* Marks key as read without fetching it. */
 void vnode_touch(vnode_t *map, const char *key);
+/* Marks every key of map as read. */
+void vnode_touch_all(vnode_t *map);
 /* Reports every key of map that no getter read, as "unknown key 'k' in
  * <what>". */
 void vnode_map_done(const vnode_t *map, const char *what, verrs_t *e);
 
-/* Typed getters. Each returns 1 when the key was present and valid (*out
- * set), 0 when absent (*out untouched), -1 when present but invalid (an
+/* Typed reads of a node v (present, not NULL) that key names in messages.
+ * Each returns 0 with *out set, or -1 after adding an error about v. */
+int vnode_as_str(const vnode_t *v, const char *key, const char **out,
+                 verrs_t *e);
+int vnode_as_bool(const vnode_t *v, const char *key, int *out, verrs_t *e);
+int vnode_as_int(const vnode_t *v, const char *key, int64_t min,
+                 int64_t max, int64_t *out, verrs_t *e);
+int vnode_as_double(const vnode_t *v, const char *key, double *out,
+                    verrs_t *e);
+int vnode_as_duration(const vnode_t *v, const char *key, int64_t *out_ms,
+                      verrs_t *e);
+int vnode_as_size(const vnode_t *v, const char *key, uint64_t *out_bytes,
+                  verrs_t *e);
+int vnode_as_strlist(const vnode_t *v, const char *key, char ***out,
+                     size_t *count, verrs_t *e);
+
+/* Typed getters by key. Each returns 1 when the key was present and valid
+ * (*out set), 0 when absent (*out untouched), -1 when present but invalid (an
  * error naming the key was added to e). */
 int vnode_str(vnode_t *map, const char *key, const char **out, verrs_t *e);
 int vnode_bool(vnode_t *map, const char *key, int *out, verrs_t *e);
 int vnode_int(vnode_t *map, const char *key, int64_t min, int64_t max,
               int64_t *out, verrs_t *e);
 int vnode_double(vnode_t *map, const char *key, double *out, verrs_t *e);
-/* Durations: a number and a unit, ms s m h d ("1500ms", "30s", "1h"). */
+/* Durations: numbers with units, ms s m h d, largest first and each unit
+ * once ("1500ms", "30s", "1h", "1m30s", "1h15m"). */
 int vnode_duration(vnode_t *map, const char *key, int64_t *out_ms,
                    verrs_t *e);
 /* Sizes: B, kB MB GB TB (powers of 10), KiB MiB GiB TiB (powers of 2). */

@@ -13,326 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h> /* libyaml */
-
-#define MAX_NODES 100000            /* alias copies included */
-#define MAX_DEPTH 100               /* nested lists and maps */
-#define MAX_FILE (16 * 1024 * 1024) /* bytes */
-
-typedef struct frame {
-    vnode_t *node;  /* an open seq or map, not yet in the tree */
-    char *anchor;   /* its anchor, registered once it is complete */
-    vnode_t *key;   /* map: a key waiting for its value */
-    int drop_value; /* map: the key was rejected, so its value goes too */
-} frame_t;
-
-typedef struct anchor {
-    char *name;
-    const vnode_t *node; /* in the tree or in dropped: alive until the end */
-} anchor_t;
-
-typedef struct loader {
-    verrs_t *e;
-    char *file;       /* every node points here; handed over to the root */
-    const char *text; /* the input, to place reader errors */
-    size_t len;
-    frame_t *stack;
-    size_t depth, stack_cap;
-    anchor_t *anchors;
-    size_t nanchors, anchors_cap;
-    vnode_t **dropped; /* kept out of the tree, but perhaps anchored */
-    size_t ndropped, dropped_cap;
-    vnode_t *root;
-    size_t nodes; /* created so far, alias copies included */
-    int documents;
-    int failed; /* a fatal error: stop reading */
-} loader_t;
-
-/* ------------------------------------------------------------------------
- * Helpers
- */
-
-static char *copy_bytes(const char *s, size_t len)
-{
-    char *c = malloc(len + 1);
-    if (c != NULL) {
-        memcpy(c, s, len);
-        c[len] = '\0';
-    }
-    return c;
-}
-
-static char *copy_string(const char *s)
-{
-    return copy_bytes(s, strlen(s));
-}
-
-/* Returns arr with room for need items (perhaps moved, *cap updated), or
- * NULL with arr untouched. */
-static void *grow(void *arr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return arr;
-    size_t n = *cap != 0 ? *cap * 2 : 8;
-    while (n < need)
-        n *= 2;
-    if (n > SIZE_MAX / size)
-        return NULL;
-    void *p = realloc(arr, n * size);
-    if (p != NULL)
-        *cap = n;
-    return p;
-}
-
-static int line_of(const yaml_mark_t *m)
-{
-    return (int)m->line + 1; /* libyaml counts from 0 */
-}
-
-static int col_of(const yaml_mark_t *m)
-{
-    return (int)m->column + 1;
-}
-
-static void out_of_memory(loader_t *ld)
-{
-    verrs_add_at(ld->e, ld->file, 0, 0, "out of memory");
-    ld->failed = 1;
-}
-
-static const char *kind_name(const vnode_t *n)
-{
-    return n->kind == VNODE_SEQ ? "a list" : "a map";
-}
-
-/* ------------------------------------------------------------------------
- * Nodes
- */
-
-static vnode_t *new_node(loader_t *ld, vnode_kind_t kind, const yaml_mark_t *m)
-{
-    if (ld->nodes >= MAX_NODES) {
-        verrs_add_at(ld->e, ld->file, line_of(m), col_of(m),
-                     "the document has more than %d nodes", MAX_NODES);
-        ld->failed = 1;
-        return NULL;
-    }
-    vnode_t *n = vnode_new(kind, ld->file, line_of(m), col_of(m));
-    if (n == NULL) {
-        out_of_memory(ld);
-        return NULL;
-    }
-    ld->nodes++;
-    return n;
-}
-
-/* Keeps n out of the tree but alive, since an anchor may point into it. */
-static void drop(loader_t *ld, vnode_t *n)
-{
-    vnode_t **d = grow(ld->dropped, &ld->dropped_cap, ld->ndropped + 1,
-                       sizeof(*d));
-    if (d == NULL) {
-        vnode_free(n); /* reading stops: no alias will look at it */
-        out_of_memory(ld);
-        return;
-    }
-    ld->dropped = d;
-    ld->dropped[ld->ndropped++] = n;
-}
-
-static int has_key(const vnode_t *map, const char *key)
-{
-    for (size_t i = 0; i < map->n; i++)
-        if (strcmp(map->keys[i]->str, key) == 0)
-            return 1;
-    return 0;
-}
-
-/* The next node of an open map: a key, or the value of the pending key. */
-static void attach_to_map(loader_t *ld, frame_t *f, vnode_t *n)
-{
-    if (f->key != NULL) {
-        vnode_t *key = f->key;
-        f->key = NULL;
-        if (vnode_map_put(f->node, key, n) != 0) {
-            vnode_free(key);
-            vnode_free(n);
-            out_of_memory(ld);
-        }
-        return;
-    }
-    if (f->drop_value) {
-        f->drop_value = 0;
-        drop(ld, n);
-        return;
-    }
-    if (n->kind != VNODE_SCALAR) {
-        verrs_add(ld->e, n, "a key must be a scalar, not %s", kind_name(n));
-        f->drop_value = 1;
-        drop(ld, n);
-        return;
-    }
-    if (has_key(f->node, n->str)) {
-        verrs_add(ld->e, n, "duplicate key '%s'", n->str);
-        f->drop_value = 1;
-        drop(ld, n);
-        return;
-    }
-    f->key = n;
-}
-
-/* Puts a complete node (taken) where it belongs. */
-static void attach(loader_t *ld, vnode_t *n)
-{
-    if (ld->depth == 0) {
-        if (ld->root == NULL)
-            ld->root = n;
-        else
-            drop(ld, n); /* cannot happen: one document, one root */
-        return;
-    }
-    frame_t *f = &ld->stack[ld->depth - 1];
-    if (f->node->kind == VNODE_MAP) {
-        attach_to_map(ld, f, n);
-    } else if (vnode_seq_push(f->node, n) != 0) {
-        vnode_free(n);
-        out_of_memory(ld);
-    }
-}
-
-/* ------------------------------------------------------------------------
- * Anchors and aliases
- */
-
-/* Takes name. Later definitions of a name win, so search from the end. */
-static int add_anchor(loader_t *ld, char *name, const vnode_t *node)
-{
-    anchor_t *a = grow(ld->anchors, &ld->anchors_cap, ld->nanchors + 1,
-                       sizeof(*a));
-    if (a == NULL) {
-        free(name);
-        out_of_memory(ld);
-        return -1;
-    }
-    ld->anchors = a;
-    ld->anchors[ld->nanchors].name = name;
-    ld->anchors[ld->nanchors].node = node;
-    ld->nanchors++;
-    return 0;
-}
-
-static const vnode_t *find_anchor(const loader_t *ld, const char *name)
-{
-    for (size_t i = ld->nanchors; i-- > 0;)
-        if (strcmp(ld->anchors[i].name, name) == 0)
-            return ld->anchors[i].node;
-    return NULL;
-}
-
-static int is_open_anchor(const loader_t *ld, const char *name)
-{
-    for (size_t i = 0; i < ld->depth; i++)
-        if (ld->stack[i].anchor != NULL &&
-            strcmp(ld->stack[i].anchor, name) == 0)
-            return 1;
-    return 0;
-}
-
-/* 1 when n has more than *budget nodes; otherwise takes its count off. */
-static int exceeds(const vnode_t *n, size_t *budget)
-{
-    if (*budget == 0)
-        return 1;
-    (*budget)--;
-    for (size_t i = 0; i < n->n; i++) {
-        if (n->keys != NULL && exceeds(n->keys[i], budget))
-            return 1;
-        if (exceeds(n->items[i], budget))
-            return 1;
-    }
-    return 0;
-}
-
-/* A deep copy, positions included (they show where the text is). NULL
- * when out of memory. Depth is bounded by MAX_DEPTH of the original. */
-static vnode_t *copy_tree(loader_t *ld, const vnode_t *src)
-{
-    vnode_t *n = vnode_new(src->kind, src->file, src->line, src->col);
-    if (n == NULL)
-        return NULL;
-    ld->nodes++;
-    n->quoted = src->quoted;
-    n->null = src->null;
-    if (src->str != NULL && (n->str = copy_string(src->str)) == NULL)
-        goto fail;
-    for (size_t i = 0; i < src->n; i++) {
-        vnode_t *item = copy_tree(ld, src->items[i]);
-        vnode_t *key = NULL;
-        int err = item == NULL;
-        if (!err && src->kind == VNODE_MAP) {
-            key = copy_tree(ld, src->keys[i]);
-            err = key == NULL || vnode_map_put(n, key, item) != 0;
-        } else if (!err) {
-            err = vnode_seq_push(n, item) != 0;
-        }
-        if (err) {
-            vnode_free(item);
-            vnode_free(key);
-            goto fail;
-        }
-    }
-    return n;
-fail:
-    vnode_free(n);
-    return NULL;
-}
-
-/* A null in place of a bad alias keeps keys and values paired. */
-static void attach_null(loader_t *ld, const yaml_mark_t *m)
-{
-    vnode_t *n = new_node(ld, VNODE_SCALAR, m);
-    if (n == NULL)
-        return;
-    n->null = 1;
-    if ((n->str = copy_string("")) == NULL) {
-        vnode_free(n);
-        out_of_memory(ld);
-        return;
-    }
-    attach(ld, n);
-}
-
-static void on_alias(loader_t *ld, const yaml_event_t *ev)
-{
-    const char *name = (const char *)ev->data.alias.anchor;
-    const yaml_mark_t *m = &ev->start_mark;
-    const vnode_t *src = find_anchor(ld, name);
-    if (src == NULL) {
-        if (is_open_anchor(ld, name))
-            verrs_add_at(ld->e, ld->file, line_of(m), col_of(m),
-                         "alias '*%s' is inside its own anchor", name);
-        else
-            verrs_add_at(ld->e, ld->file, line_of(m), col_of(m),
-                         "unknown alias '*%s'", name);
-        attach_null(ld, m);
-        return;
-    }
-    /* Checked before copying, so an alias bomb costs no memory. */
-    size_t budget = MAX_NODES - ld->nodes;
-    if (exceeds(src, &budget)) {
-        verrs_add_at(ld->e, ld->file, line_of(m), col_of(m),
-                     "alias '*%s' makes the document larger than %d nodes",
-                     name, MAX_NODES);
-        ld->failed = 1;
-        return;
-    }
-    vnode_t *copy = copy_tree(ld, src);
-    if (copy == NULL) {
-        out_of_memory(ld);
-        return;
-    }
-    attach(ld, copy);
-}
+#include "config/yaml_loader.h"
 
 /* ------------------------------------------------------------------------
  * Scalars
@@ -345,7 +26,7 @@ typedef struct text {
 
 static int text_add(text_t *t, const char *s, size_t n)
 {
-    char *p = grow(t->s, &t->cap, t->len + n + 1, 1);
+    char *p = yl_grow(t->s, &t->cap, t->len + n + 1, 1);
     if (p == NULL)
         return -1;
     t->s = p;
@@ -378,7 +59,7 @@ static int add_variable(loader_t *ld, const vnode_t *node, text_t *t,
                   (int)len, s);
         return -1;
     }
-    char *name = copy_bytes(s, len);
+    char *name = yl_copy_bytes(s, len);
     if (name == NULL)
         return -2;
     const char *value = getenv(name);
@@ -445,7 +126,7 @@ static char *expand(loader_t *ld, const vnode_t *node, const char *raw,
     if (r == 0)
         return t.s;
     free(t.s);
-    return r == -2 ? NULL : copy_bytes(raw, len);
+    return r == -2 ? NULL : yl_copy_bytes(raw, len);
 }
 
 static int is_null_text(const char *s, size_t len)
@@ -465,7 +146,7 @@ static vnode_t *scalar_node(loader_t *ld, const yaml_event_t *ev)
     size_t len = ev->data.scalar.length;
     const char *tag = (const char *)ev->data.scalar.tag;
     int plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-    vnode_t *n = new_node(ld, VNODE_SCALAR, &ev->start_mark);
+    vnode_t *n = yl_new_node(ld, VNODE_SCALAR, &ev->start_mark);
     if (n == NULL)
         return NULL;
     /* YAML makes quoted and block (| >) scalars and !!str strings. */
@@ -474,10 +155,10 @@ static vnode_t *scalar_node(loader_t *ld, const yaml_event_t *ev)
               is_null_text(raw, len);
     if (memchr(raw, '\0', len) != NULL)
         verrs_add(ld->e, n, "a value cannot contain a NUL character");
-    n->str = n->null ? copy_bytes(raw, len) : expand(ld, n, raw, len);
+    n->str = n->null ? yl_copy_bytes(raw, len) : expand(ld, n, raw, len);
     if (n->str == NULL) {
         vnode_free(n);
-        out_of_memory(ld);
+        yl_out_of_memory(ld);
         return NULL;
     }
     return n;
@@ -490,18 +171,18 @@ static void on_scalar(loader_t *ld, const yaml_event_t *ev)
         return;
     const char *anchor = (const char *)ev->data.scalar.anchor;
     if (anchor != NULL) {
-        char *name = copy_string(anchor);
+        char *name = yl_copy_string(anchor);
         if (name == NULL) {
             vnode_free(n);
-            out_of_memory(ld);
+            yl_out_of_memory(ld);
             return;
         }
-        if (add_anchor(ld, name, n) != 0) {
+        if (yl_add_anchor(ld, name, n) != 0) {
             vnode_free(n);
             return;
         }
     }
-    attach(ld, n);
+    yl_attach(ld, n);
 }
 
 /* ------------------------------------------------------------------------
@@ -513,25 +194,25 @@ static void on_open(loader_t *ld, const yaml_event_t *ev, vnode_kind_t kind,
 {
     const yaml_mark_t *m = &ev->start_mark;
     if (ld->depth >= MAX_DEPTH) {
-        verrs_add_at(ld->e, ld->file, line_of(m), col_of(m),
+        verrs_add_at(ld->e, ld->file, yl_line_of(m), yl_col_of(m),
                      "nesting deeper than %d levels", MAX_DEPTH);
         ld->failed = 1;
         return;
     }
-    frame_t *stack = grow(ld->stack, &ld->stack_cap, ld->depth + 1,
+    frame_t *stack = yl_grow(ld->stack, &ld->stack_cap, ld->depth + 1,
                           sizeof(*stack));
     if (stack == NULL) {
-        out_of_memory(ld);
+        yl_out_of_memory(ld);
         return;
     }
     ld->stack = stack;
     frame_t f = {0};
     if (anchor != NULL &&
-        (f.anchor = copy_string((const char *)anchor)) == NULL) {
-        out_of_memory(ld);
+        (f.anchor = yl_copy_string((const char *)anchor)) == NULL) {
+        yl_out_of_memory(ld);
         return;
     }
-    if ((f.node = new_node(ld, kind, m)) == NULL) {
+    if ((f.node = yl_new_node(ld, kind, m)) == NULL) {
         free(f.anchor);
         return;
     }
@@ -544,12 +225,12 @@ static void on_close(loader_t *ld)
         return; /* cannot happen: libyaml balances the events */
     frame_t f = ld->stack[--ld->depth];
     if (f.key != NULL)
-        drop(ld, f.key); /* cannot happen: every key gets a value */
-    if (f.anchor != NULL && add_anchor(ld, f.anchor, f.node) != 0) {
+        yl_drop(ld, f.key); /* cannot happen: every key gets a value */
+    if (f.anchor != NULL && yl_add_anchor(ld, f.anchor, f.node) != 0) {
         vnode_free(f.node);
         return;
     }
-    attach(ld, f.node);
+    yl_attach(ld, f.node);
 }
 
 /* ------------------------------------------------------------------------
@@ -579,7 +260,7 @@ static void syntax_error(loader_t *ld, const yaml_parser_t *p)
     int line, col;
     ld->failed = 1;
     if (p->error == YAML_MEMORY_ERROR) {
-        out_of_memory(ld);
+        yl_out_of_memory(ld);
     } else if (p->error == YAML_READER_ERROR) {
         place_offset(ld, p->problem_offset, &line, &col);
         if (p->problem_value != -1)
@@ -588,10 +269,11 @@ static void syntax_error(loader_t *ld, const yaml_parser_t *p)
         else
             verrs_add_at(ld->e, ld->file, line, col, "%s", problem);
     } else if (p->context != NULL) {
-        verrs_add_at(ld->e, ld->file, line_of(m), col_of(m), "%s (%s)",
+        verrs_add_at(ld->e, ld->file, yl_line_of(m), yl_col_of(m), "%s (%s)",
                      problem, p->context);
     } else {
-        verrs_add_at(ld->e, ld->file, line_of(m), col_of(m), "%s", problem);
+        verrs_add_at(ld->e, ld->file, yl_line_of(m), yl_col_of(m), "%s",
+                     problem);
     }
 }
 
@@ -601,7 +283,7 @@ static void on_event(loader_t *ld, const yaml_event_t *ev)
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         if (++ld->documents > 1) {
-            verrs_add_at(ld->e, ld->file, line_of(m), col_of(m),
+            verrs_add_at(ld->e, ld->file, yl_line_of(m), yl_col_of(m),
                          "a configuration file holds one YAML document");
             ld->failed = 1;
         }
@@ -620,7 +302,7 @@ static void on_event(loader_t *ld, const yaml_event_t *ev)
         on_close(ld);
         break;
     case YAML_ALIAS_EVENT:
-        on_alias(ld, ev);
+        yl_on_alias(ld, ev);
         break;
     default: /* stream start and end, document end */
         break;
@@ -656,7 +338,7 @@ static vnode_t *finish(loader_t *ld)
         vnode_free(root);
         root = vnode_new(VNODE_MAP, ld->file, 1, 1);
         if (root == NULL) {
-            out_of_memory(ld);
+            yl_out_of_memory(ld);
             return NULL;
         }
     } else if (root->kind != VNODE_MAP) {
@@ -696,13 +378,13 @@ vnode_t *vyaml_load_string(const char *text, size_t len, const char *name,
     ld.e = e;
     ld.text = text != NULL ? text : "";
     ld.len = text != NULL ? len : 0;
-    ld.file = copy_string(name != NULL ? name : "<string>");
+    ld.file = yl_copy_string(name != NULL ? name : "<string>");
     if (ld.file == NULL) {
         verrs_add_at(e, name, 0, 0, "out of memory");
         return NULL;
     }
     if (!yaml_parser_initialize(&parser)) {
-        out_of_memory(&ld);
+        yl_out_of_memory(&ld);
         cleanup(&ld);
         return NULL;
     }
@@ -726,7 +408,7 @@ static int read_file(const char *path, char **out, size_t *out_len)
         return errno;
     for (;;) {
         if (len == cap) {
-            char *p = cap < MAX_FILE ? grow(buf, &cap, len + 1, 1) : NULL;
+            char *p = cap < MAX_FILE ? yl_grow(buf, &cap, len + 1, 1) : NULL;
             if (p == NULL) {
                 err = cap < MAX_FILE ? ENOMEM : EFBIG;
                 break;

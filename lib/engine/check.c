@@ -100,8 +100,8 @@ void vcheck_unref(vcheck_t *c)
     if (c == NULL ||
         atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
         return;
-    if (c->type != NULL && c->type->free != NULL)
-        c->type->free(c->type_state);
+    if (c->type != NULL)
+        vcheck_state_free(c->type, c->type_state);
     if (c->free_data != NULL)
         c->free_data(c->data);
     free_strv(c->tags, c->ntags);

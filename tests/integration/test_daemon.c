@@ -313,7 +313,7 @@ static void test_check_config_reports_every_error(void **state)
     const char *expect[] = {
         ":4:28: unknown key 'intervall' in check 'a'",
         ":5:13: check 'b': unknown check type 'nope' (known: ",
-        ":6:6: missing required key 'address'",
+        ":6:6: check 'c': missing required key 'address'",
         ":7:38: 'critical': expected true or false",
         ":8:44: 'degraded_below': invalid size",
         ": environment variable VITALS_TEST_UNSET is not set",
@@ -383,7 +383,8 @@ static void test_sighup_reload(void **state)
     vd_signal(d, SIGHUP);
     char want[256];
     snprintf(want, sizeof(want),
-             "ERROR config error: %s:2:11: missing required key 'address'",
+             "ERROR config error: %s:2:11: check 'steady': missing required "
+             "key 'address'",
              d->config);
     assert_true(vd_log_wait(d, want, 5000));
     assert_true(vd_log_wait(d, "the previous configuration keeps serving",

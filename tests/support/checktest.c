@@ -25,7 +25,7 @@ vitals_result_t *run_check(const vcheck_type_t *t, const char *json,
     assert_non_null(e);
     settings = vnode_from_json(json, e);
     assert_non_null(settings);
-    state = t->configure(settings, e);
+    state = vcheck_configure(t, settings, NULL, e);
     if (!state) {
         msg = verrs_join(e);
         fail_msg("configure %s: %s", json, msg ? msg : "(no error)");
@@ -36,7 +36,7 @@ vitals_result_t *run_check(const vcheck_type_t *t, const char *json,
     assert_non_null(r);
     t->run(state, r);
     vresult_freeze(r);
-    t->free(state);
+    vcheck_state_free(t, state);
     vnode_free(settings);
     vitals_errors_free(e);
     return r;
@@ -55,9 +55,9 @@ void check_config_error(const vcheck_type_t *t, const char *json,
     assert_non_null(e);
     settings = vnode_from_json(json, e);
     assert_non_null(settings);
-    state = t->configure(settings, e);
+    state = vcheck_configure(t, settings, NULL, e);
     if (state) {
-        t->free(state);
+        vcheck_state_free(t, state);
         fail_msg("configure %s: no error, want %s", json, want);
     }
     msg = verrs_join(e);

@@ -201,10 +201,10 @@ void db_config_ok(const dbtype_t *t, const char *json)
     void *st;
 
     assert_non_null(settings);
-    st = t->check->configure(settings, e);
+    st = vcheck_configure(t->check, settings, NULL, e);
     if (!st)
         fail_msg("configure %s: %s", json, verrs_join(e));
-    t->check->free(st);
+    vcheck_state_free(t->check, st);
     vnode_free(settings);
     vitals_errors_free(e);
 }

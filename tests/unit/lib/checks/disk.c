@@ -282,13 +282,13 @@ static void test_config_marks_keys_read(void **state)
                                "\"bogus\": 1}",
                                e);
     assert_non_null(settings);
-    st = vcheck_disk.configure(settings, e);
+    st = vcheck_configure(&vcheck_disk, settings, NULL, e);
     assert_non_null(st);
     vnode_map_done(settings, "check 'disk'", e);
     assert_int_equal(vitals_errors_count(e), 1);
     assert_string_equal(vitals_errors_get(e, 0),
                         "settings: unknown key 'bogus' in check 'disk'");
-    vcheck_disk.free(st);
+    vcheck_state_free(&vcheck_disk, st);
     vnode_free(settings);
     vitals_errors_free(e);
 }
@@ -325,12 +325,13 @@ static void test_builtin_table(void **state)
     assert_string_equal(vcheck_disk.component_type, "system");
     assert_string_equal(vcheck_exec.component_type, "component");
     assert_string_equal(vcheck_tcp.component_type, "component");
-    /* Every type has the mandatory members. */
-    assert_non_null(vcheck_disk.configure);
+    /* Every type has the mandatory members: settings (or its own
+     * configure) and run. */
+    assert_non_null(vcheck_disk.settings);
     assert_non_null(vcheck_disk.run);
-    assert_non_null(vcheck_exec.configure);
+    assert_non_null(vcheck_exec.settings);
     assert_non_null(vcheck_exec.run);
-    assert_non_null(vcheck_tcp.configure);
+    assert_non_null(vcheck_tcp.settings);
     assert_non_null(vcheck_tcp.run);
 }
 

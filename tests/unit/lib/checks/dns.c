@@ -43,12 +43,12 @@ static void check_config_ok(const char *json)
     char *msg;
 
     assert_non_null(settings);
-    state = vcheck_dns.configure(settings, e);
+    state = vcheck_configure(&vcheck_dns, settings, NULL, e);
     if (!state) {
         msg = verrs_join(e);
         fail_msg("configure %s: %s", json, msg ? msg : "(no error)");
     }
-    vcheck_dns.free(state);
+    vcheck_state_free(&vcheck_dns, state);
     vnode_free(settings);
     vitals_errors_free(e);
 }

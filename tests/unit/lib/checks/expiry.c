@@ -294,7 +294,7 @@ static void test_file_reread(void **state)
     snprintf(json, sizeof(json), "{\"file\": \"%s\"}", path);
     settings = vnode_from_json(json, e);
     assert_non_null(settings);
-    st = vcheck_expiry.configure(settings, e);
+    st = vcheck_configure(&vcheck_expiry, settings, NULL, e);
     assert_non_null(st);
 
     r = vresult_new(&vclock_system,
@@ -318,7 +318,7 @@ static void test_file_reread(void **state)
     assert_string_equal(r->error, want);
     vresult_unref(r);
 
-    vcheck_expiry.free(st);
+    vcheck_state_free(&vcheck_expiry, st);
     vnode_free(settings);
     vitals_errors_free(e);
 }

@@ -436,13 +436,13 @@ static void check_config_ok(const char *json)
     char *msg;
 
     assert_non_null(settings);
-    state = vcheck_system.configure(settings, e);
+    state = vcheck_configure(&vcheck_system, settings, NULL, e);
     if (!state) {
         msg = verrs_join(e);
         fail_msg("configure %s: %s", json, msg ? msg : "(no error)");
     }
     assert_int_equal(vitals_errors_count(e), 0);
-    vcheck_system.free(state);
+    vcheck_state_free(&vcheck_system, state);
     vnode_free(settings);
     vitals_errors_free(e);
 }

@@ -33,10 +33,10 @@ static void check_config_ok(const vcheck_type_t *t, const char *json)
     void *state;
 
     assert_non_null(settings);
-    state = t->configure(settings, e);
+    state = vcheck_configure(t, settings, NULL, e);
     if (!state)
         fail_msg("configure %s: %s", json, verrs_join(e));
-    t->free(state);
+    vcheck_state_free(t, state);
     vnode_free(settings);
     vitals_errors_free(e);
 }

@@ -1,0 +1,168 @@
+/* errors.c - the list of configuration errors (verrs_t, the public
+ * vitals_errors_t): messages positioned as "FILE:LINE:COLUMN: message",
+ * collected rather than stopping at the first. */
+#include "config/vnode.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *vformat(const char *fmt, va_list ap) VITALS_PRINTF(1, 0);
+static char *format(const char *fmt, ...) VITALS_PRINTF(1, 2);
+
+/* A new string from a printf format, or NULL when out of memory. */
+static char *vformat(const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int len = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (len < 0)
+        return NULL;
+    char *s = malloc((size_t)len + 1);
+    if (s != NULL)
+        vsnprintf(s, (size_t)len + 1, fmt, ap);
+    return s;
+}
+
+static char *format(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+
+verrs_t *verrs_new(void)
+{
+    return calloc(1, sizeof(verrs_t));
+}
+
+/* Takes msg (NULL means it could not be built). A message that cannot be
+ * stored sets oom: the list then says that some messages are missing. */
+static void verrs_push(verrs_t *e, char *msg)
+{
+    if (msg == NULL) {
+        e->oom = 1;
+        return;
+    }
+    if (e->n == e->cap) {
+        size_t cap = e->cap != 0 ? e->cap * 2 : 8;
+        char **msgs = realloc(e->msgs, cap * sizeof(*msgs));
+        if (msgs == NULL) {
+            free(msg);
+            e->oom = 1;
+            return;
+        }
+        e->msgs = msgs;
+        e->cap = cap;
+    }
+    e->msgs[e->n++] = msg;
+}
+
+static void verrs_addv(verrs_t *e, const char *file, int line, int col,
+                       const char *fmt, va_list ap) VITALS_PRINTF(5, 0);
+
+/* "FILE:LINE:COL: msg", "FILE: msg" without a line, "LINE:COL: msg"
+ * without a file, or just "msg". */
+static void verrs_addv(verrs_t *e, const char *file, int line, int col,
+                       const char *fmt, va_list ap)
+{
+    if (e == NULL)
+        return;
+    char *msg = vformat(fmt, ap);
+    char *full = NULL;
+    if (msg != NULL) {
+        if (file != NULL && line > 0)
+            full = format("%s:%d:%d: %s", file, line, col, msg);
+        else if (file != NULL)
+            full = format("%s: %s", file, msg);
+        else if (line > 0)
+            full = format("%d:%d: %s", line, col, msg);
+        else {
+            full = msg;
+            msg = NULL;
+        }
+    }
+    free(msg);
+    verrs_push(e, full);
+}
+
+void verrs_add(verrs_t *e, const vnode_t *node, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (node == NULL)
+        verrs_addv(e, NULL, 0, 0, fmt, ap);
+    else if (node->file == NULL) /* JSON settings: no file, no positions */
+        verrs_addv(e, "settings", 0, 0, fmt, ap);
+    else
+        verrs_addv(e, node->file, node->line, node->col, fmt, ap);
+    va_end(ap);
+}
+
+void verrs_add_at(verrs_t *e, const char *file, int line, int col,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verrs_addv(e, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+char *verrs_join(const verrs_t *e)
+{
+    static const char lost[] = "out of memory (some errors are missing)";
+    if (e == NULL || (e->n == 0 && !e->oom))
+        return NULL;
+    size_t len = e->oom ? sizeof(lost) : 1;
+    for (size_t i = 0; i < e->n; i++)
+        len += strlen(e->msgs[i]) + 2;
+    char *s = malloc(len);
+    if (s == NULL)
+        return NULL;
+    char *p = s;
+    for (size_t i = 0; i < e->n; i++) {
+        size_t l = strlen(e->msgs[i]);
+        if (p != s) {
+            memcpy(p, "; ", 2);
+            p += 2;
+        }
+        memcpy(p, e->msgs[i], l);
+        p += l;
+    }
+    if (e->oom) {
+        if (p != s) {
+            memcpy(p, "; ", 2);
+            p += 2;
+        }
+        memcpy(p, lost, sizeof(lost) - 1);
+        p += sizeof(lost) - 1;
+    }
+    *p = '\0';
+    return s;
+}
+
+size_t vitals_errors_count(const vitals_errors_t *e)
+{
+    return e != NULL ? e->n : 0;
+}
+
+const char *vitals_errors_get(const vitals_errors_t *e, size_t i)
+{
+    return e != NULL && i < e->n ? e->msgs[i] : NULL;
+}
+
+void vitals_errors_free(vitals_errors_t *e)
+{
+    if (e == NULL)
+        return;
+    for (size_t i = 0; i < e->n; i++)
+        free(e->msgs[i]);
+    free(e->msgs);
+    free(e);
+}
+
