@@ -106,6 +106,10 @@ static void test_log_injection(void **state)
     char *log;
 
     (void)state;
+    r = vd_request(d, "PUT", "/health/backup", "{\"status\": \"pass\"}", h);
+    assert_int_equal(r.status, 204);
+    vresp_free(&r);
+    json_decref(vd_poll(d, "/health", status_is, "pass", 3000));
     r = vd_request(d, "PUT", "/health/backup",
                    "{\"status\": \"fail\", \"output\": \"disk full\\n"
                    "2026-12-04T00:00:00Z ERROR forged\\u001b[31m\"}",
