@@ -14,7 +14,8 @@
     XX(mosparo)                                                               \
     XX(livez)                                                                 \
     XX(readyz)                                                                \
-    XX(status)
+    XX(status)                                                                \
+    XX(metrics)
 
 #define DECLARE(id) extern const voutput_t voutput_##id;
 #define LIST(id) &voutput_##id,
