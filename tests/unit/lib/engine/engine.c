@@ -538,7 +538,7 @@ static void test_set_http(void **st)
                      VITALS_ECONFIG);
     assert_string_equal(err, "settings: unknown endpoint 'nope' (known: ietf, "
                              "check, report, jsonrpc, mosparo, livez, "
-                             "readyz, status); settings: unknown key 'limit' in the "
+                             "readyz, status, metrics); settings: unknown key 'limit' in the "
                              "HTTP settings");
     free(err);
     vitals_free(v);
