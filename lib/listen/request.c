@@ -262,6 +262,7 @@ static void route(const vroutes_t *rs, vreq_t *r, vans_t *ans,
                   const vcreq_t *cr)
 {
     const vaccess_t *a = rs->access;
+    const char *accept = vreq_header(r, MHD_HTTP_HEADER_ACCEPT);
     const vroute_t *rt;
     vdecision_t d;
 
@@ -291,8 +292,9 @@ static void route(const vroutes_t *rs, vreq_t *r, vans_t *ans,
         return;
     }
     r->details = d.details;
-    if (!vrule_accepts(vreq_header(r, MHD_HTTP_HEADER_ACCEPT),
-                       rt->output->content_type))
+    if (!vrule_accepts(accept, rt->output->content_type) &&
+        (rt->output->alt_content_type == NULL ||
+         !vrule_accepts(accept, rt->output->alt_content_type)))
         return vans_error(ans, 406, "The Accept header excludes what this "
                                     "endpoint produces");
     ans->status = 200;
@@ -317,9 +319,12 @@ enum MHD_Result vrequest_dispatch(vlistener_t *l, struct MHD_Connection *conn,
     unsigned status;
     enum MHD_Result rc;
 
-    if (s == NULL || rs == NULL)
+    if (s == NULL || rs == NULL) {
+        vstats_count(&l->server->stats, NULL, 503);
         return send_error(conn, 503, "Not ready", NULL, &sent);
+    }
     r.act = &l->server->src.act;
+    r.stats = &l->server->stats;
     r.query = query;
     r.header = req_header;
     r.method = method;
@@ -338,6 +343,8 @@ enum MHD_Result vrequest_dispatch(vlistener_t *l, struct MHD_Connection *conn,
     else
         route(rs, &r, &ans, cr);
     rc = send_answer(l, conn, &r, &ans, &sent);
+    if (rc == MHD_YES)
+        vstats_count(&l->server->stats, r.output, sent.status);
     vbody_free(ans.owned); /* when it was not handed to libmicrohttpd */
     if (rs->access_log)
         access_log(l, conn, method, url, cr, &sent);

@@ -68,13 +68,16 @@ static int range_accepts(const char *range, size_t len, const char *type)
 {
     const char *semi = memchr(range, ';', len), *slash = strchr(type, '/');
     size_t rlen = semi ? (size_t)(semi - range) : len;
+    /* The type's own parameters ("text/plain; version=0.0.4") are not
+     * part of what a range names. */
+    size_t tlen = strcspn(type, "; \t");
 
     while (rlen > 0 && (range[rlen - 1] == ' ' || range[rlen - 1] == '\t'))
         rlen--;
     if (semi != NULL && q_zero(semi, len - (size_t)(semi - range)))
         return 0;
     if ((rlen == 3 && strncmp(range, "*/*", 3) == 0) ||
-        (rlen == strlen(type) && strncasecmp(range, type, rlen) == 0))
+        (rlen == tlen && strncasecmp(range, type, rlen) == 0))
         return 1;
     if (slash != NULL && rlen == (size_t)(slash - type) + 2 &&
         strncasecmp(range, type, rlen - 1) == 0 && range[rlen - 1] == '*')

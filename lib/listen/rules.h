@@ -20,7 +20,8 @@ int vrule_traceparent_valid(const char *value);
 /* Whether an Accept header lets the server send type: no header, any
  * range "any type", the type's family (application/ star), the type, or
  * application/json for a JSON type (application/health+json). A range
- * with q=0 accepts nothing. */
+ * with q=0 accepts nothing. The type's parameters ("; version=0.0.4") are
+ * ignored. */
 int vrule_accepts(const char *accept, const char *type);
 /* Whether method appears in an Allow list such as "GET, HEAD, POST". */
 int vrule_method_allowed(const char *allow, const char *method);

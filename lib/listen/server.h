@@ -33,6 +33,7 @@ struct vserver {
     pthread_mutex_t routes_lock; /* only for swapping and taking routes */
     vroutes_t *routes;
     atomic_uint_fast64_t routes_gen;
+    vstats_t stats; /* responses by output and status, for /metrics */
 };
 
 /* Per-request state, made by the URI logger (which sees the raw URI, query

@@ -99,6 +99,10 @@ struct vans;
 /* Answers a /livez, /readyz or /startupz request for probe (VPROBE_*). */
 void vk8s_answer(struct vreq *r, struct vans *ans, const char *probe);
 
+/* metrics.c - Prometheus' text exposition format 0.0.4, or OpenMetrics
+ * 1.0 (om 1, ending with "# EOF"): the families the snapshot holds. */
+vbody_t *vformat_metrics(const vview_t *v, int om);
+
 /* Shared helpers. */
 /* Dumps j (taking the reference) into a body, compact, keys in insertion
  * order, reals with 15 significant digits. */

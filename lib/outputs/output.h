@@ -18,6 +18,7 @@
 
 #include "config/settings.h"
 #include "outputs/format.h"
+#include "outputs/stats.h"
 #include "snapshot.h"
 
 typedef struct vreq vreq_t;
@@ -41,6 +42,9 @@ typedef struct voutput {
     const char *id;           /* mandatory: its key under `endpoints:` */
     const char *path;         /* mandatory: the default path */
     const char *content_type; /* mandatory: what it produces (for 406) */
+    /* optional: a second type it produces when Accept asks for it; the
+     * answer negotiates and sets ans->content_type. */
+    const char *alt_content_type;
     const char *allow;        /* mandatory: methods, as in Allow */
     int subpaths;             /* 1: also path/<name>; 2: only path/<name> */
     int allow_list;           /* 1: only clients on the health allow list */
@@ -79,6 +83,7 @@ struct vreq {
     const struct sockaddr *client;
     int details; /* 0: show only the overall status, nothing a check says */
     const vactions_t *act;
+    const vstats_t *stats; /* the server's response counters, or NULL */
     /* The listener's lookups, behind vreq_query and vreq_header. */
     size_t (*query)(const vreq_t *r, const char *key, const char **vals,
                     size_t max);

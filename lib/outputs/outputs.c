@@ -15,7 +15,8 @@
     XX(livez)                                                                 \
     XX(readyz)                                                                \
     XX(startupz)                                                              \
-    XX(status)
+    XX(status)                                                                \
+    XX(metrics)
 
 #define DECLARE(id) extern const voutput_t voutput_##id;
 #define LIST(id) &voutput_##id,

@@ -538,7 +538,8 @@ static void test_set_http(void **st)
                      VITALS_ECONFIG);
     assert_string_equal(err, "settings: unknown endpoint 'nope' (known: ietf, "
                              "check, report, jsonrpc, mosparo, livez, "
-                             "readyz, startupz, status); settings: unknown key 'limit' in the "
+                             "readyz, startupz, status, metrics); settings: "
+                             "unknown key 'limit' in the "
                              "HTTP settings");
     free(err);
     vitals_free(v);

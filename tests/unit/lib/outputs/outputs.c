@@ -87,7 +87,8 @@ static void test_lookup_and_names(void **state)
     assert_ptr_equal(voutput_find("ietf"), voutputs[0]);
     assert_null(voutput_find("nope"));
     assert_string_equal(voutput_names(), "ietf, check, report, jsonrpc, "
-                                         "mosparo, livez, readyz, startupz, status");
+                                         "mosparo, livez, readyz, startupz, "
+                                         "status, metrics");
 }
 
 int main(void)
