@@ -231,6 +231,14 @@ VITALS_EXTERN int vitals_listen_tls(vitals_t *v, const char *address,
 VITALS_EXTERN int vitals_set_http(vitals_t *v, const char *settings_json,
                                   char **err);
 
+/* The directory where the instance keeps what outlives it (the history
+ * store, the control socket of vitalsd): `state_dir` in the YAML; by
+ * default $STATE_DIRECTORY (set by systemd's StateDirectory=) or
+ * /var/lib/vitals. path borrowed. */
+VITALS_EXTERN int vitals_set_state_dir(vitals_t *v, const char *path);
+/* The state directory (owned by v, until the next vitals_set_state_dir). */
+VITALS_EXTERN const char *vitals_state_dir(const vitals_t *v);
+
 /* Starts the scheduler and the listeners. VITALS_ELISTEN when an address
  * cannot be bound; VITALS_EBUSY when already started. */
 VITALS_EXTERN int vitals_start(vitals_t *v);

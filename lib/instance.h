@@ -17,6 +17,8 @@ void vinstance_set_routes(vitals_t *v, vroutes_t *routes);
 /* The shutdown settings: the delay vitals_drain returns, and whether
  * draining fails every aggregate view or only readiness. */
 #define VITALS_SHUTDOWN_DELAY_MS 5000
+/* The state directory when neither state_dir nor $STATE_DIRECTORY says. */
+#define VITALS_STATE_DIR "/var/lib/vitals"
 void vinstance_set_shutdown(vitals_t *v, int64_t delay_ms, int fails_all);
 /* The routes served now: a new reference. */
 vroutes_t *vinstance_routes(vitals_t *v);

@@ -20,6 +20,7 @@ struct vitals {
     vlisten_t *listen;
     size_t nlisten;
     int started;
+    char *state_dir;
     int64_t shutdown_delay_ms; /* how long vitals_drain says to serve */
     int drain_fails_all;       /* draining fails every aggregate view */
 };
@@ -78,6 +79,7 @@ void vitals_free(vitals_t *v)
     vengine_free(v->engine);
     vlisten_free(v->listen, v->nlisten);
     vroutes_unref(v->routes);
+    free(v->state_dir);
     free(v);
 }
 
@@ -126,6 +128,34 @@ int vitals_maintenance(vitals_t *v, const char *reason, int64_t for_ms)
     if (v == NULL)
         return VITALS_EINVAL;
     return vengine_maintenance(v->engine, reason, for_ms);
+}
+
+int vitals_set_state_dir(vitals_t *v, const char *path)
+{
+    char *copy;
+
+    if (v == NULL || path == NULL || path[0] == '\0')
+        return VITALS_EINVAL;
+    if ((copy = strdup(path)) == NULL)
+        return VITALS_ENOMEM;
+    free(v->state_dir);
+    v->state_dir = copy;
+    return VITALS_OK;
+}
+
+const char *vitals_state_dir(const vitals_t *v)
+{
+    const char *env;
+
+    if (v == NULL)
+        return NULL;
+    if (v->state_dir != NULL)
+        return v->state_dir;
+    /* systemd's StateDirectory= may list several, separated by ':'. */
+    env = getenv("STATE_DIRECTORY");
+    return env != NULL && env[0] != '\0' && strchr(env, ':') == NULL
+               ? env
+               : VITALS_STATE_DIR;
 }
 
 void vinstance_set_shutdown(vitals_t *v, int64_t delay_ms, int fails_all)

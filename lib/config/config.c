@@ -20,6 +20,9 @@ typedef struct vconf {
     vcheck_t **checks;
     size_t n, cap;
     vroutes_t *routes;
+    int64_t shutdown_delay_ms;
+    int shutdown_fails_all;
+    char *state_dir;
 } vconf_t;
 
 static void conf_clear(vconf_t *c)
@@ -69,6 +72,41 @@ static void read_service(vnode_t *root, vconf_t *c, verrs_t *e)
     vset_read(service_settings, svc, c, "service", e);
     vnode_map_done(svc, "service", e);
 }
+
+/* ------------------------------------------------------------------------
+ * The process: shutdown and state
+ */
+
+/* shutdown_fails: what fails while draining: readiness (the default), or
+ * every aggregate format too (/health, the report, ...). */
+static int parse_fails(vnode_t *node, void *field, verrs_t *e)
+{
+    const char *s;
+
+    if (vnode_as_str(node, "shutdown_fails", &s, e) != 0)
+        return -1;
+    if (strcmp(s, "readiness") != 0 && strcmp(s, "all") != 0) {
+        verrs_add(e, node, "'shutdown_fails': expected readiness or all, "
+                           "got \"%s\"",
+                  s);
+        return -1;
+    }
+    *(int *)field = strcmp(s, "all") == 0;
+    return 0;
+}
+
+static const vsetting_t process_settings[] = {
+    {.key = "shutdown_delay", .kind = VSET_DURATION,
+     .offset = offsetof(vconf_t, shutdown_delay_ms), .min = 0,
+     .max = 3600000, .def = "5s",
+     .doc = "how long to keep serving after SIGTERM, readiness failing"},
+    {.key = "shutdown_fails", .kind = VSET_CUSTOM,
+     .offset = offsetof(vconf_t, shutdown_fails_all), .parse = parse_fails,
+     .doc = "readiness, or all: what fails while draining"},
+    {.key = "state_dir", .kind = VSET_STR, .flags = VSET_NONEMPTY,
+     .offset = offsetof(vconf_t, state_dir),
+     .doc = "where history and the control socket live"},
+    {0}};
 
 /* ------------------------------------------------------------------------
  * listen
@@ -366,6 +404,7 @@ static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
     if (root == NULL)
         return e->n ? e->n : 1;
     read_service(root, c, e);
+    vset_read(process_settings, root, c, "the configuration", e);
     read_listen(root, c, e);
     read_defaults(root, &d, e);
     read_checks(root, c, &d, e);
@@ -378,6 +417,7 @@ static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
 static void service_free(vconf_t *c)
 {
     vset_free(service_settings, c);
+    vset_free(process_settings, c);
 }
 
 static void apply(vitals_t *v, vconf_t *c)
@@ -391,6 +431,9 @@ static void apply(vitals_t *v, vconf_t *c)
                        c->service[3]);
     vinstance_set_routes(v, c->routes);
     c->routes = NULL;
+    vinstance_set_shutdown(v, c->shutdown_delay_ms, c->shutdown_fails_all);
+    if (c->state_dir != NULL)
+        vitals_set_state_dir(v, c->state_dir);
     kept = vengine_apply(vitals_engine(v), c->checks, n);
     free(c->checks); /* the checks now belong to the engine */
     c->checks = NULL;

@@ -76,6 +76,7 @@ static void test_drain_on_sigterm(void **state)
 
     (void)state;
     d = vd_start("listen: [\"127.0.0.1:0\"]\n"
+                 "shutdown_delay: 3s\n"
                  "checks:\n"
                  "  disk: {type: disk, path: /, degraded_below: 1B}\n");
     for (int i = 0; i < 50 && !probe_ok(d, "/readyz"); i++)
@@ -90,7 +91,7 @@ static void test_drain_on_sigterm(void **state)
         }
     }
     assert_true(ready_failed_at >= 0);
-    assert_true(ready_failed_at < 200);
+    assert_true(ready_failed_at < 50);
     r = vd_get(d, "/readyz?verbose");
     assert_int_equal(r.status, 500);
     assert_string_equal(r.body, "[+]disk ok\n[-]shutdown failed: shutting "
@@ -98,9 +99,10 @@ static void test_drain_on_sigterm(void **state)
     vresp_free(&r);
     assert_true(probe_ok(d, "/livez"));
     assert_true(probe_ok(d, "/health"));
-    /* Still serving well into the (default 5 s) delay... */
-    usleep(3000000);
+    /* Still serving well into the delay... */
+    usleep(2000000);
     assert_true(probe_ok(d, "/livez"));
+    assert_false(probe_ok(d, "/readyz"));
     /* ...and gone soon after it, with exit status 0. */
     while (now_ms() - t0 < 9000 && !exited) {
         /* WNOWAIT: see the exit, leave the reaping to vd_stop. */
@@ -113,11 +115,51 @@ static void test_drain_on_sigterm(void **state)
             usleep(20000);
     }
     assert_true(exited);
-    assert_true(now_ms() - t0 >= 4900);
+    assert_true(now_ms() - t0 >= 2900);
+    assert_true(now_ms() - t0 < 5000);
     assert_int_equal(info.si_code, CLD_EXITED);
     assert_int_equal(info.si_status, 0);
     assert_true(vd_log_wait(d, "drained: stopping", 0));
     assert_int_equal(vd_stop(d), 0);
+}
+
+/* shutdown_delay: 0 keeps the old behaviour; shutdown_fails: all fails
+ * /health too while draining; bad values are config errors. */
+static void test_shutdown_settings(void **state)
+{
+    vd_t *d;
+    vresp_t r;
+    char *out = NULL, *err = NULL, cfg[] = "/tmp/vitals-shutdown-XXXXXX";
+    int fd;
+
+    (void)state;
+    d = vd_start("listen: [\"127.0.0.1:0\"]\n"
+                 "shutdown_delay: 2s\n"
+                 "shutdown_fails: all\n"
+                 "checks:\n"
+                 "  disk: {type: disk, path: /, degraded_below: 1B}\n");
+    for (int i = 0; i < 50 && !probe_ok(d, "/health"); i++)
+        usleep(20000);
+    kill(d->pid, SIGTERM);
+    assert_true(vd_log_wait(d, "draining for 2000 ms", 2000));
+    r = vd_get(d, "/health");
+    assert_int_equal(r.status, 503);
+    vresp_free(&r);
+    assert_true(probe_ok(d, "/livez"));
+    assert_int_equal(vd_stop(d), 0);
+
+    assert_true((fd = mkstemp(cfg)) >= 0);
+    assert_true(write(fd, "shutdown_delay: -1s\nshutdown_fails: some\n",
+                      41) == 41);
+    close(fd);
+    char *argv[] = {(char *)vitalsd_path(), "--check-config", cfg, NULL};
+    assert_int_equal(run_cmd(argv, &out, &err), 2);
+    assert_non_null(strstr(err, ":2:17: 'shutdown_fails': expected "
+                                "readiness or all, got \"some\""));
+    assert_non_null(strstr(err, ":1:17: 'shutdown_delay'"));
+    free(out);
+    free(err);
+    unlink(cfg);
 }
 
 int main(void)
@@ -125,6 +167,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probes_while_starting_and_failing),
         cmocka_unit_test(test_drain_on_sigterm),
+        cmocka_unit_test(test_shutdown_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
