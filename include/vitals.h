@@ -94,6 +94,10 @@ VITALS_EXTERN int vitals_set_service(vitals_t *v, const char *id,
                                      const char *version,
                                      const char *release_id);
 
+/* Names this instance among a fleet's (history rows, alerts' `instance`
+ * label): by default the host name. NULL restores the default. */
+VITALS_EXTERN int vitals_set_instance(vitals_t *v, const char *instance);
+
 typedef enum {
     VITALS_LOG_DEBUG = 0,
     VITALS_LOG_INFO = 1,

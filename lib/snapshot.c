@@ -34,6 +34,7 @@ static void snap_destroy(vitals_snapshot_t *s)
     free(s->service_description);
     free(s->service_version);
     free(s->service_release);
+    free(s->service_instance);
     free(s->maintenance_reason);
     free(s);
 }

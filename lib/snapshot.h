@@ -76,6 +76,8 @@ struct vitals_snapshot {
     vsnap_entry_t *entries;
     char *service_id, *service_description, *service_version,
         *service_release, *maintenance_reason;
+    char *service_instance; /* this instance among a fleet's: host name by
+                               default */
     _Atomic(vvariant_t *) variants;
     atomic_int nvariants;
     /* The builder's: releases what the entries point into (check and

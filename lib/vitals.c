@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checks/check_type.h"
 #include "config/vnode.h"
@@ -64,7 +65,8 @@ vitals_t *vitals_new(void)
         return NULL;
     v->shutdown_delay_ms = VITALS_SHUTDOWN_DELAY_MS;
     if ((v->engine = vengine_new()) == NULL ||
-        (v->routes = vroutes_default()) == NULL) {
+        (v->routes = vroutes_default()) == NULL ||
+        vitals_set_instance(v, NULL) != VITALS_OK) {
         vitals_free(v);
         return NULL;
     }
@@ -107,6 +109,21 @@ int vitals_set_service(vitals_t *v, const char *id, const char *description,
         return VITALS_EINVAL;
     return vengine_set_service(v->engine, id, description, version,
                                release_id);
+}
+
+int vitals_set_instance(vitals_t *v, const char *instance)
+{
+    char host[256];
+
+    if (v == NULL)
+        return VITALS_EINVAL;
+    if (instance == NULL) {
+        if (gethostname(host, sizeof(host)) != 0)
+            snprintf(host, sizeof(host), "localhost");
+        host[sizeof(host) - 1] = '\0';
+        instance = host;
+    }
+    return vengine_set_instance(v->engine, instance);
 }
 
 void vitals_set_log(vitals_t *v, vitals_log_fn fn, void *data)

@@ -15,6 +15,7 @@
 
 typedef struct vconf {
     const char *service[4]; /* id, description, version, release_id */
+    char *instance;
     vlisten_t *listen;
     size_t nlisten;
     vcheck_t **checks;
@@ -61,6 +62,8 @@ static const vsetting_t service_settings[] = {
      .offset = offsetof(vconf_t, service[2])},
     {.key = "release_id", .kind = VSET_STR,
      .offset = offsetof(vconf_t, service[3])},
+    {.key = "instance", .kind = VSET_STR, .flags = VSET_NONEMPTY,
+     .offset = offsetof(vconf_t, instance)},
     {0}};
 
 static void read_service(vnode_t *root, vconf_t *c, verrs_t *e)
@@ -429,6 +432,7 @@ static void apply(vitals_t *v, vconf_t *c)
     c->nlisten = 0;
     vitals_set_service(v, c->service[0], c->service[1], c->service[2],
                        c->service[3]);
+    vitals_set_instance(v, c->instance);
     vinstance_set_routes(v, c->routes);
     c->routes = NULL;
     vinstance_set_shutdown(v, c->shutdown_delay_ms, c->shutdown_fails_all);

@@ -79,6 +79,7 @@ void vengine_free(vengine_t *e)
     free(e->service_description);
     free(e->service_version);
     free(e->service_release);
+    free(e->service_instance);
     free(e->maint_reason);
     pthread_cond_destroy(&e->wake);
     pthread_mutex_destroy(&e->snap_lock);
@@ -110,6 +111,18 @@ int vengine_set_service(vengine_t *e, const char *id, const char *description,
         replace_str(&e->service_version, version) ||
         replace_str(&e->service_release, release_id))
         rc = VITALS_ENOMEM;
+    e->dirty = 1;
+    pthread_cond_signal(&e->wake);
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+int vengine_set_instance(vengine_t *e, const char *instance)
+{
+    int rc;
+
+    pthread_mutex_lock(&e->lock);
+    rc = replace_str(&e->service_instance, instance);
     e->dirty = 1;
     pthread_cond_signal(&e->wake);
     pthread_mutex_unlock(&e->lock);

@@ -94,6 +94,7 @@ struct vengine {
 
     char *service_id, *service_description, *service_version,
         *service_release;
+    char *service_instance; /* this instance among a fleet's */
 
     int dirty;  /* results changed since the last snapshot */
     int urgent; /* ...and a reported status changed: publish at once */
@@ -134,6 +135,7 @@ int vengine_set_service(vengine_t *e, const char *id,
                         const char *description, const char *version,
                         const char *release_id);
 void vengine_set_log(vengine_t *e, vitals_log_fn fn, void *data);
+int vengine_set_instance(vengine_t *e, const char *instance);
 /* Calls fn(snapshot, data) after every publication from now on, starting
  * with the current snapshot. VITALS_ENOMEM past VENGINE_MAX_SUBSCRIBERS.
  * Unsubscribe before data goes away. */

@@ -123,10 +123,12 @@ static int copy_service(vitals_snapshot_t *s, const vengine_t *e)
     s->service_description = dup_or_null(e->service_description);
     s->service_version = dup_or_null(e->service_version);
     s->service_release = dup_or_null(e->service_release);
+    s->service_instance = dup_or_null(e->service_instance);
     return (e->service_id && !s->service_id) ||
                    (e->service_description && !s->service_description) ||
                    (e->service_version && !s->service_version) ||
-                   (e->service_release && !s->service_release)
+                   (e->service_release && !s->service_release) ||
+                   (e->service_instance && !s->service_instance)
                ? -1
                : 0;
 }
