@@ -83,7 +83,7 @@ static int load(vitals_t *v, const char *path)
     /* The status line is all a monitor shows: it carries the first
      * error, which names the file and the position. */
     if (vitals_errors_count(errs) > 1)
-        unknown("%s (and %zu more errors)", vitals_errors_get(errs, 0),
+        unknown("%s (and %zu more)", vitals_errors_get(errs, 0),
                 vitals_errors_count(errs) - 1);
     else if (vitals_errors_count(errs) == 1)
         unknown("%s", vitals_errors_get(errs, 0));
