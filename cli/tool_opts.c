@@ -29,19 +29,26 @@ long tool_parse_ms(const char *s)
 int tool_getopt(int argc, char **argv, const char *shortopts,
                 const struct option *longopts)
 {
+    const char *arg;
     int opt;
 
     opterr = 0; /* getopt would name argv[0], the command, not the tool */
     opt = getopt_long(argc, argv, shortopts, longopts, NULL);
     if (opt != '?')
         return opt;
-    if (optopt != 0 && strchr(shortopts, optopt) != NULL)
-        tool_usage_error(argv[0], 0, "option '-%c' needs a value", optopt);
-    else if (optopt != 0)
+    /* The word at fault: "--timeout" as typed, rather than its letter. */
+    arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    if (optopt != 0 && strchr(shortopts, optopt) != NULL) {
+        if (strncmp(arg, "--", 2) == 0)
+            tool_usage_error(argv[0], 0, "option '%s' needs a value", arg);
+        else
+            tool_usage_error(argv[0], 0, "option '-%c' needs a value",
+                             optopt);
+    } else if (optopt != 0) {
         tool_usage_error(argv[0], 0, "unknown option '-%c'", optopt);
-    else
-        tool_usage_error(argv[0], 0, "unknown option or missing value in "
-                                     "'%s'", argv[optind - 1]);
+    } else {
+        tool_usage_error(argv[0], 0, "unknown option '%s'", arg);
+    }
     return '?';
 }
 

@@ -612,50 +612,63 @@ static void assert_probe(const char *url, const char *option,
     free(err);
 }
 
-static void probe_path(vd_t *d, const char *path, const char *option,
-                       const char *want, int code)
-{
-    char *url = base_url(d, path);
+/* A probe of a daemon's path, and what it must print and exit. */
+typedef struct probe_case {
+    const char *path, *option, *want;
+    int code;
+} probe_case_t;
 
-    assert_probe(url, option, want, code);
-    free(url);
+/* Probes each case (up to one with no path) of the daemon with checks. */
+static void probe_cases(const char *checks, const probe_case_t *c)
+{
+    vd_t *d = daemon_with(checks);
+
+    for (; c->path != NULL; c++) {
+        char *url = base_url(d, c->path);
+
+        assert_probe(url, c->option, c->want, c->code);
+        free(url);
+    }
+    assert_int_equal(vd_stop(d), 0);
 }
 
 /* The body decides as much as the HTTP status: a HealthReport served 200
  * but Unhealthy fails. Every format, healthy and not. */
 static void test_probe_reads_every_format(void **state)
 {
-    vd_t *d = daemon_with("  bad: " BAD "\n");
+    const probe_case_t unhealthy[] = {
+        {"/health", NULL, "503 fail\n", 1},
+        {"/api/v2/health", NULL, "200 Unhealthy\n", 1},
+        {"/ext/health", NULL, "503 healthy:false\n", 1},
+        {"/api/v1/health/check", NULL, "500 healthy:false\n", 1},
+        {"/health/status", NULL, "503 fail\n", 1},
+        {"/livez", NULL, "500 -\n", 1},
+        {NULL, NULL, NULL, 0}};
+    const probe_case_t healthy[] = {
+        {"/health", NULL, "200 pass\n", 0},
+        {"/api/v2/health", NULL, "200 Healthy\n", 0},
+        {"/ext/health", NULL, "200 healthy:true\n", 0},
+        {"/api/v1/health/check", NULL, "200 healthy:true\n", 0},
+        {"/livez", NULL, "200 ok\n", 0},
+        {"/nothing", NULL, "404 -\n", 1},
+        {NULL, NULL, NULL, 0}};
 
     (void)state;
-    probe_path(d, "/health", NULL, "503 fail\n", 1);
-    probe_path(d, "/api/v2/health", NULL, "200 Unhealthy\n", 1);
-    probe_path(d, "/ext/health", NULL, "503 healthy:false\n", 1);
-    probe_path(d, "/api/v1/health/check", NULL, "500 healthy:false\n", 1);
-    probe_path(d, "/health/status", NULL, "503 fail\n", 1);
-    probe_path(d, "/livez", NULL, "500 -\n", 1);
-    assert_int_equal(vd_stop(d), 0);
-
-    d = daemon_with("  ok: " OK "\n");
-    probe_path(d, "/health", NULL, "200 pass\n", 0);
-    probe_path(d, "/api/v2/health", NULL, "200 Healthy\n", 0);
-    probe_path(d, "/ext/health", NULL, "200 healthy:true\n", 0);
-    probe_path(d, "/api/v1/health/check", NULL, "200 healthy:true\n", 0);
-    probe_path(d, "/livez", NULL, "200 ok\n", 0);
-    probe_path(d, "/nothing", NULL, "404 -\n", 1);
-    assert_int_equal(vd_stop(d), 0);
+    probe_cases("  bad: " BAD "\n", unhealthy);
+    probe_cases("  ok: " OK "\n", healthy);
 }
 
 static void test_probe_degraded(void **state)
 {
-    vd_t *d = daemon_with("  warn: " WARN "\n");
+    const probe_case_t degraded[] = {
+        {"/health", NULL, "200 warn\n", 0},
+        {"/api/v2/health", NULL, "200 Degraded\n", 0},
+        {"/health", "--degraded-fails", "200 warn\n", 1},
+        {"/api/v2/health", "--degraded-fails", "200 Degraded\n", 1},
+        {NULL, NULL, NULL, 0}};
 
     (void)state;
-    probe_path(d, "/health", NULL, "200 warn\n", 0);
-    probe_path(d, "/api/v2/health", NULL, "200 Degraded\n", 0);
-    probe_path(d, "/health", "--degraded-fails", "200 warn\n", 1);
-    probe_path(d, "/api/v2/health", "--degraded-fails", "200 Degraded\n", 1);
-    assert_int_equal(vd_stop(d), 0);
+    probe_cases("  warn: " WARN "\n", degraded);
 }
 
 /* Only http and https, at once; usage errors exit 1, never 2. */
@@ -690,8 +703,15 @@ static void test_probe_refuses(void **state)
     assert_int_equal(vitals(&out, &err, "probe", "--nope",
                             "http://127.0.0.1/", NULL),
                      1);
-    assert_string_equal(err, "vitals probe: unknown option or missing value "
-                             "in '--nope'\nTry 'vitals probe --help'.\n");
+    assert_string_equal(err, "vitals probe: unknown option '--nope'\n"
+                             "Try 'vitals probe --help'.\n");
+    free(out);
+    free(err);
+    assert_int_equal(vitals(&out, &err, "probe", "http://127.0.0.1/",
+                            "--timeout", NULL),
+                     1);
+    assert_string_equal(err, "vitals probe: option '--timeout' needs a "
+                             "value\nTry 'vitals probe --help'.\n");
     free(out);
     free(err);
 }
