@@ -87,6 +87,7 @@ static char *render_slack(const vnotify_target_t *t,
     const char *out = vnotify_output(ev);
     vbuf_t b = VBUF_INIT(0);
     char summary[256], since[36], *text;
+    json_t *j;
 
     vbuf_str(&b, ev->firing ? "[FIRING] " : "[RESOLVED] ");
     slack_escape(&b, vnotify_summary(ev, summary, sizeof(summary)));
@@ -106,7 +107,7 @@ static char *render_slack(const vnotify_target_t *t,
         vbuf_printf(&b, " <%s|status page>", t->conf.page_url);
     if ((text = vbuf_take(&b, NULL)) == NULL)
         return NULL;
-    json_t *j = json_pack("{s:o}", "text", vnotify_json_str(text));
+    j = json_pack("{s:o}", "text", vnotify_json_str(text));
     free(text);
     return vnotify_json_take(j);
 }
