@@ -32,7 +32,6 @@ struct vnotifier {
     pthread_t thread;
     vnotify_targets_t *targets;
     vitals_snapshot_t *snap;
-    uint64_t seen_gen;
     int observed; /* snap was compared already */
 };
 
@@ -241,7 +240,8 @@ static void refresh(vnotifier_t *n)
 
     if (s == NULL)
         return;
-    if (n->snap != NULL && s->generation == n->snap->generation) {
+    /* The one held is never freed, so no newer one has its address. */
+    if (s == n->snap) {
         vitals_snapshot_release(s);
         return;
     }
