@@ -85,6 +85,23 @@ static vnotifier_t *start(const char *json)
     return n;
 }
 
+/* A notifier with one webhook to p's /hook, more keys in extra, and check
+ * db failing. */
+static vnotifier_t *start_hook(peer_t *p, const char *extra)
+{
+    char json[512];
+    vnotifier_t *n;
+
+    snprintf(json, sizeof(json),
+             "{\"notify\": [{\"type\": \"webhook\", \"url\": "
+             "\"http://127.0.0.1:%d/hook\", %s}]}",
+             peer_port(p), extra);
+    n = start(json);
+    publish(nt_failing("db", vclock_mono(&vclock_system)), n);
+    wait_hits(p, 1);
+    return n;
+}
+
 static void stop(vnotifier_t *n)
 {
     vnotifier_free(n);
@@ -95,18 +112,12 @@ static void test_retry_after_500(void **state)
 {
     peer_t *p = peer_start((const peer_answer_t[]){
         {.path = "/hook", .status = 500, .body = "try later"}, {0}});
-    char json[512], last[4096];
+    char last[4096];
     vnotifier_t *n;
 
     (void)state;
-    snprintf(json, sizeof(json),
-             "{\"notify\": [{\"type\": \"webhook\", \"url\": "
-             "\"http://127.0.0.1:%d/hook\", \"backoff\": \"1s\", "
-             "\"retries\": 2, \"headers\": {\"X-Token\": \"t0ps3cret\"}}]}",
-             peer_port(p));
-    n = start(json);
-    publish(nt_failing("db", vclock_mono(&vclock_system)), n);
-    wait_hits(p, 1);
+    n = start_hook(p, "\"backoff\": \"1s\", \"retries\": 2, "
+                      "\"headers\": {\"X-Token\": \"t0ps3cret\"}");
     peer_set(p, &(peer_answer_t){.path = "/hook", .status = 200});
     wait_hits(p, 2);
     peer_last(p, last, sizeof(last));
@@ -131,17 +142,10 @@ static void test_no_retry_after_400(void **state)
 {
     peer_t *p = peer_start((const peer_answer_t[]){
         {.path = "/hook", .status = 400, .body = "bad label\nmore"}, {0}});
-    char json[512];
     vnotifier_t *n;
 
     (void)state;
-    snprintf(json, sizeof(json),
-             "{\"notify\": [{\"type\": \"webhook\", \"url\": "
-             "\"http://127.0.0.1:%d/hook\", \"backoff\": \"100ms\"}]}",
-             peer_port(p));
-    n = start(json);
-    publish(nt_failing("db", vclock_mono(&vclock_system)), n);
-    wait_hits(p, 1);
+    n = start_hook(p, "\"backoff\": \"100ms\"");
     usleep(400000);
     assert_int_equal(peer_hits(p), 1);
     assert_true(logged("notify webhook #1: db firing not sent: HTTP 400: "

@@ -1,5 +1,5 @@
 /* notifytest.h - what the notify unit tests share: targets read from a
- * JSON text, and a snapshot of hand-made entries. Header-only, included
+ * JSON text, a snapshot of hand-made entries, rendered bodies as JSON. Header-only, included
  * by the tests of lib/notify/. */
 #ifndef VITALS_NOTIFYTEST_H
 #define VITALS_NOTIFYTEST_H
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "notify/notify.h"
 
@@ -44,6 +45,27 @@ static inline vitals_snapshot_t *nt_failing(const char *name, int64_t mono)
     e->has_run = 1;
     e->runs[VITALS_UNHEALTHY] = 1;
     return s;
+}
+
+/* The body t renders for ev, as JSON; fails the test when it is not. */
+static inline json_t *nt_render(const vnotify_target_t *t,
+                                const vnotify_event_t *ev)
+{
+    char *body = t->type->render(t, ev);
+    json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+
+    if (j == NULL)
+        fail_msg("not JSON: %s", body ? body : "(null)");
+    free(body);
+    return j;
+}
+
+/* The string at key of j, or "(not a string)". */
+static inline const char *nt_str(json_t *j, const char *key)
+{
+    json_t *v = json_object_get(j, key);
+
+    return json_is_string(v) ? json_string_value(v) : "(not a string)";
 }
 
 #endif

@@ -22,9 +22,6 @@ static json_t *render(vnotify_target_t *t, vitals_snapshot_t *s,
 {
     vnotify_alert_t *a;
     vnotify_event_t ev;
-    json_error_t err;
-    json_t *j;
-    char *body;
 
     assert_int_equal(vnotify_observe(t, s, NOW), 0);
     a = &t->run.alerts[0];
@@ -36,20 +33,7 @@ static json_t *render(vnotify_target_t *t, vitals_snapshot_t *s,
     ev = (vnotify_event_t){a, a->firing, resolve ? VITALS_UNHEALTHY
                                                  : VITALS_HEALTHY,
                            a->status, s, NOW};
-    body = t->type->render(t, &ev);
-    assert_non_null(body);
-    j = json_loads(body, 0, &err);
-    if (j == NULL)
-        fail_msg("not JSON: %s", body);
-    free(body);
-    return j;
-}
-
-static const char *str(json_t *j, const char *key)
-{
-    json_t *v = json_object_get(j, key);
-
-    return json_is_string(v) ? json_string_value(v) : "(not a string)";
+    return nt_render(t, &ev);
 }
 
 static void test_document(void **state)
@@ -62,24 +46,24 @@ static void test_document(void **state)
 
     (void)state;
     assert_int_equal(json_object_size(j), 12);
-    assert_string_equal(str(j, "event"), "firing");
-    assert_string_equal(str(j, "check"), "db");
-    assert_string_equal(str(j, "old_status"), "healthy");
-    assert_string_equal(str(j, "new_status"), "unhealthy");
-    assert_string_equal(str(j, "output"), "connection refused");
-    assert_string_equal(str(j, "since"), "2020-10-14T14:04:05.000000000Z");
+    assert_string_equal(nt_str(j, "event"), "firing");
+    assert_string_equal(nt_str(j, "check"), "db");
+    assert_string_equal(nt_str(j, "old_status"), "healthy");
+    assert_string_equal(nt_str(j, "new_status"), "unhealthy");
+    assert_string_equal(nt_str(j, "output"), "connection refused");
+    assert_string_equal(nt_str(j, "since"), "2020-10-14T14:04:05.000000000Z");
     assert_int_equal(json_integer_value(json_object_get(j, "failures")), 1);
     assert_true(json_is_true(json_object_get(j, "critical")));
-    assert_string_equal(str(j, "service"), "orders");
-    assert_string_equal(str(j, "instance"), "host1");
-    assert_string_equal(str(j, "url"), "https://status.example/");
-    assert_string_equal(str(j, "time"), "2020-10-14T14:05:00.000000000Z");
+    assert_string_equal(nt_str(j, "service"), "orders");
+    assert_string_equal(nt_str(j, "instance"), "host1");
+    assert_string_equal(nt_str(j, "url"), "https://status.example/");
+    assert_string_equal(nt_str(j, "time"), "2020-10-14T14:05:00.000000000Z");
     json_decref(j);
     j = render(ts->v[0], s, 1);
-    assert_string_equal(str(j, "event"), "resolved");
-    assert_string_equal(str(j, "old_status"), "unhealthy");
-    assert_string_equal(str(j, "new_status"), "healthy");
-    assert_string_equal(str(j, "since"), "2020-10-14T14:05:00.000000000Z");
+    assert_string_equal(nt_str(j, "event"), "resolved");
+    assert_string_equal(nt_str(j, "old_status"), "unhealthy");
+    assert_string_equal(nt_str(j, "new_status"), "healthy");
+    assert_string_equal(nt_str(j, "since"), "2020-10-14T14:05:00.000000000Z");
     json_decref(j);
     vitals_snapshot_release(s);
     vnotify_targets_free(ts);
@@ -97,7 +81,7 @@ static void test_slack(void **state)
     s->entries[0].pub.error = "HTTP 503 <html> & co";
     j = render(ts->v[0], s, 0);
     assert_int_equal(json_object_size(j), 1);
-    assert_string_equal(str(j, "text"),
+    assert_string_equal(nt_str(j, "text"),
                         "[FIRING] check db is unhealthy (was healthy) - "
                         "orders on host1, since "
                         "2020-10-14T14:04:05.000000000Z: HTTP 503 "
@@ -105,7 +89,7 @@ static void test_slack(void **state)
                         "page>");
     json_decref(j);
     j = render(ts->v[0], s, 1);
-    assert_string_equal(str(j, "text"),
+    assert_string_equal(nt_str(j, "text"),
                         "[RESOLVED] check db is healthy again (was "
                         "unhealthy) - orders on host1, since "
                         "2020-10-14T14:05:00.000000000Z: HTTP 503 "
