@@ -154,6 +154,64 @@ static void test_no_retry_after_400(void **state)
     peer_stop(p);
 }
 
+/* A reload with the same target keeps what it knew: db neither fires
+ * again nor is forgotten, and its recovery is sent. */
+static void test_reload_keeps_state(void **state)
+{
+    peer_t *p = peer_start((const peer_answer_t[]){
+        {.path = "/hook", .status = 200}, {0}});
+    char json[256], last[4096];
+    vitals_snapshot_t *s;
+    vnotifier_t *n;
+
+    (void)state;
+    n = start_hook(p, "\"name\": \"ops\"");
+    snprintf(json, sizeof(json),
+             "{\"notify\": [{\"type\": \"webhook\", \"name\": \"ops\", "
+             "\"url\": \"http://127.0.0.1:%d/hook\", \"after\": 1}]}",
+             peer_port(p));
+    vnotifier_set_targets(n, nt_targets(json));
+    publish(nt_failing("db", vclock_mono(&vclock_system)), n);
+    usleep(300000);
+    assert_int_equal(peer_hits(p), 1);
+    s = nt_failing("db", vclock_mono(&vclock_system));
+    s->entries[0].runs[VITALS_HEALTHY] = 1;
+    s->entries[0].pub.contiguous_failures = 0;
+    publish(s, n);
+    wait_hits(p, 2);
+    peer_last(p, last, sizeof(last));
+    assert_non_null(strstr(last, "\"event\":\"resolved\""));
+    stop(n);
+    peer_stop(p);
+}
+
+/* The C API: the same keys as the YAML, errors in a message. */
+static void test_api(void **state)
+{
+    vitals_t *v = vitals_new();
+    char *err = NULL;
+
+    (void)state;
+    assert_int_equal(vitals_set_notify(v, "{\"notify\": [{\"type\": "
+                                          "\"webhook\"}]}",
+                                       &err),
+                     VITALS_ECONFIG);
+    assert_string_equal(err, "settings: notify #1: missing required key 'url'");
+    free(err);
+    assert_int_equal(vitals_set_notify(v, "{\"notify\": [], \"x\": 1}", &err),
+                     VITALS_ECONFIG);
+    assert_string_equal(err, "settings: unknown key 'x' in the notify settings");
+    free(err);
+    assert_int_equal(vitals_set_notify(v, "{\"notify\": [{\"type\": "
+                                          "\"heartbeat\", \"url\": "
+                                          "\"http://127.0.0.1:1/\"}]}",
+                                       &err),
+                     VITALS_OK);
+    assert_null(err);
+    assert_int_equal(vitals_set_notify(NULL, "{}", NULL), VITALS_EINVAL);
+    vitals_free(v);
+}
+
 /* Pings every interval while snapshots are fresh; none once the latest is
  * older than three publication heartbeats. */
 static void test_heartbeat(void **state)
@@ -189,6 +247,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_after_500),
         cmocka_unit_test(test_no_retry_after_400),
+        cmocka_unit_test(test_reload_keeps_state),
+        cmocka_unit_test(test_api),
         cmocka_unit_test(test_heartbeat),
     };
 
