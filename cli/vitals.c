@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "vitals.h"
 
 #define MAX_BODY (1 << 20)
@@ -136,6 +137,9 @@ int main(int argc, char **argv)
     long timeout_ms = 5000;
     int opt;
 
+    if (argc > 1 && (strcmp(argv[1], "maint") == 0 ||
+                     strcmp(argv[1], "drain") == 0))
+        return vitals_control_main(argc, argv);
     /* Options may follow the command: "vitals probe --timeout 1s URL". */
     while ((opt = getopt_long(argc, argv, "t:Vh", longopts, NULL)) != -1) {
         switch (opt) {

@@ -31,6 +31,8 @@ typedef struct vsource {
 typedef struct vlisten {
     char *address;
     char *cert_pem, *key_pem; /* NULL for plain HTTP */
+    int fd; /* a listening socket handed over (socket activation), served
+               instead of binding address; owned; -1: none */
 } vlisten_t;
 
 /* listeners.c */
@@ -40,6 +42,10 @@ void vlisten_free(vlisten_t *a, size_t n);
 /* Binds a listening socket for addr; -1 with a reason in *why. */
 int vlisten_bind(const char *addr, const char **why);
 int vlisten_port(int fd);
+/* The entry of a[0..n) without a socket yet that fd (a listening stream
+ * socket) stands for: the one whose address is name, else the one whose
+ * address is the one fd is bound to. Its index, or -1 when none. */
+long vlisten_match(const vlisten_t *a, size_t n, int fd, const char *name);
 
 typedef struct vserver vserver_t;
 
