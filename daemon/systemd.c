@@ -3,6 +3,7 @@
  * scheduler is stuck, and listening sockets passed by socket activation. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,15 @@ int vsd_listen(vitals_t *v)
     char **names = NULL;
     int n = sd_listen_fds_with_names(1, &names), used = 0;
 
+    if (n < 0) {
+        /* LISTEN_FDNAMES does not match LISTEN_FDS: the sockets are there
+         * even so, and can still be matched by address. */
+        vitalsd_log(VITALS_LOG_WARN, "socket activation: LISTEN_FDNAMES: "
+                                     "%s; matching by address only",
+                    strerror(-n));
+        names = NULL;
+        n = sd_listen_fds(1);
+    }
     if (n < 0)
         vitalsd_log(VITALS_LOG_ERROR, "socket activation: %s",
                     strerror(-n));
@@ -81,9 +91,11 @@ int vsd_listen(vitals_t *v)
         } else {
             vitalsd_log(VITALS_LOG_WARN,
                         "socket activation: socket %d (FileDescriptorName=%s) "
-                        "matches no 'listen' address (%s): closed, not "
-                        "served",
-                        fd, name, vitals_strerror(rc));
+                        "%s: closed, not served",
+                        fd, name,
+                        rc == VITALS_ENOENT
+                            ? "matches no 'listen' entry by name or address"
+                            : "is not a listening stream socket");
             close(fd);
         }
         free(names ? names[i] : NULL);
@@ -99,6 +111,7 @@ int vsd_listen(vitals_t *v)
 static void notify(const char *fmt, ...) VITALS_PRINTF(1, 2);
 static void notify(const char *fmt, ...)
 {
+    static atomic_int failing;
     char msg[512];
     va_list ap;
     int rc;
@@ -107,9 +120,13 @@ static void notify(const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     /* The notification socket may be gone (systemd restarting): it only
-     * costs a log line. */
-    if ((rc = sd_notify(0, msg)) < 0)
-        vitalsd_log(VITALS_LOG_WARN, "sd_notify: %s", strerror(-rc));
+     * costs a log line, once until it works again. */
+    rc = sd_notify(0, msg);
+    if (rc < 0 && atomic_exchange(&failing, 1) == 0)
+        vitalsd_log(VITALS_LOG_WARN, "sd_notify to %s: %s",
+                    getenv("NOTIFY_SOCKET"), strerror(-rc));
+    else if (rc >= 0)
+        atomic_store(&failing, 0);
 }
 
 /* The publication callback (the instance's lock held): only wakes the

@@ -228,9 +228,9 @@ VITALS_EXTERN int vitals_listen_tls(vitals_t *v, const char *address,
 
 /* Serves on fd, a listening stream socket the application was handed
  * (systemd socket activation, sd_listen_fds_with_names), instead of
- * binding one of the listen addresses: the listener whose address is name
- * (systemd's FileDescriptorName=, e.g. "127.0.0.1:8080"), else the one
- * whose address fd is bound to. Call it after the listen addresses are set
+ * binding one of the listen addresses: the listener named name (systemd's
+ * FileDescriptorName=, `name:` of a listen entry in the configuration),
+ * else the one whose address fd is bound to. Call it after the listen addresses are set
  * (vitals_listen, vitals_config_load) and before vitals_start; a TLS
  * listener keeps its certificate. On success fd is owned by v (closed by
  * vitals_free; it stays open across vitals_stop, so a new vitals_start

@@ -18,6 +18,7 @@ static void listen_clear(vlisten_t *l)
     free(l->address);
     free(l->cert_pem);
     free(l->key_pem);
+    free(l->name);
     if (l->fd >= 0)
         close(l->fd);
 }
@@ -102,6 +103,23 @@ int vlisten_port(int fd)
 }
 
 
+int vlisten_set_name(vlisten_t *l, const char *name)
+{
+    size_t len = strlen(name);
+    char *copy;
+
+    if (len == 0 || len > 255)
+        return VITALS_EINVAL;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] <= ' ' || name[i] > '~' || name[i] == ':')
+            return VITALS_EINVAL;
+    if ((copy = strdup(name)) == NULL)
+        return VITALS_ENOMEM;
+    free(l->name);
+    l->name = copy;
+    return VITALS_OK;
+}
+
 /* 1 when a and b are the same address and port. */
 static int same_address(const struct sockaddr *a, const struct sockaddr *b)
 {
@@ -149,7 +167,7 @@ long vlisten_match(const vlisten_t *a, size_t n, int fd, const char *name)
     socklen_t len = sizeof(ss);
 
     for (size_t i = 0; name != NULL && i < n; i++)
-        if (a[i].fd < 0 && strcmp(a[i].address, name) == 0)
+        if (a[i].fd < 0 && a[i].name != NULL && strcmp(a[i].name, name) == 0)
             return (long)i;
     if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
         return -1;
