@@ -158,6 +158,11 @@ static int read_line(int fd, char *line, char *out, size_t len)
         }
     }
     line[strcspn(line, "\r\n")] = '\0';
+    /* The line is logged and echoed: no control character reaches a log
+     * or a terminal raw. */
+    for (char *p = line; *p != '\0'; p++)
+        if ((unsigned char)*p < ' ' || *p == 0x7f)
+            *p = '?';
     return 0;
 }
 
@@ -186,14 +191,19 @@ static void serve(vctl_t *c, int fd)
 
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (allowed(fd) != 0)
-        snprintf(out, sizeof(out), "error permission denied: only uid %u "
-                                   "and root may use this socket",
-                 (unsigned)geteuid());
-    else if (read_line(fd, line, out, sizeof(out)) == 0) {
-        answer(c, line, out, sizeof(out));
-        vitalsd_log(VITALS_LOG_INFO, "control socket: \"%.200s\": %s", line,
-                    out);
+    /* The line is read even from a client that is refused: closing with
+     * its request unread would reset the connection before it reads the
+     * answer. */
+    if (read_line(fd, line, out, sizeof(out)) == 0) {
+        if (allowed(fd) != 0) {
+            snprintf(out, sizeof(out), "error permission denied: only uid "
+                                       "%u and root may use this socket",
+                     (unsigned)geteuid());
+        } else {
+            answer(c, line, out, sizeof(out));
+            vitalsd_log(VITALS_LOG_INFO, "control socket: \"%.200s\": %s",
+                        line, out);
+        }
     }
     if (out[0] != '\0') {
         size_t n = strlen(out);
