@@ -287,6 +287,16 @@ VITALS_EXTERN int64_t vitals_drain(vitals_t *v);
 VITALS_EXTERN int vitals_maintenance(vitals_t *v, const char *reason,
                                      int64_t for_ms);
 
+/* Runs every registered check once, now (initial delays ignored), in
+ * parallel and each under its own timeout, as the daemon does, but without
+ * listening even when listeners were added; returns when every check has a
+ * result (at the latest by the longest timeout; a check hung past its
+ * deadline is reported as timed out and abandoned). The results are then
+ * in vitals_snapshot_get. For one-shot programs (vitals check): call it on
+ * an instance that was never started, then read and free it; do not start
+ * it afterwards. VITALS_EBUSY when the instance is running. */
+VITALS_EXTERN int vitals_run_once(vitals_t *v);
+
 /* ------------------------------------------------------------------------
  * Reading results
  */
@@ -357,6 +367,14 @@ typedef void (*vitals_publish_fn)(const vitals_snapshot_t *s, void *data);
  * VITALS_ENOMEM. */
 VITALS_EXTERN int vitals_on_publish(vitals_t *v, vitals_publish_fn fn,
                                     void *data);
+
+/* The snapshot as an endpoint serves it, with every detail: format is the
+ * endpoint's id, "ietf" (the IETF health+json draft, /health), "report"
+ * (the ASP.NET Core HealthReport, /api/v2/health) or "jsonrpc"
+ * (avalanchego's health API, GET /ext/health). New string to free(); NULL
+ * for another format or when out of memory. */
+VITALS_EXTERN char *vitals_snapshot_format(const vitals_snapshot_t *s,
+                                           const char *format);
 
 /* ------------------------------------------------------------------------
  * Configuration (the YAML file of vitalsd; docs/config.md)

@@ -144,15 +144,15 @@ static void test_maintenance(void **state)
     assert_int_equal(status_of(d, "/readyz", NULL), 200);
 
     /* Timed: over by itself, logged. */
+    int64_t t0 = now_ms();
     assert_int_equal(vitals(&out, NULL, "maint", "on", "--for", "1s", NULL,
                             NULL),
                      0);
     assert_string_equal(out, "maintenance on for 1000 ms: maintenance\n");
     free(out);
     assert_int_equal(status_of(d, "/readyz", NULL), 500);
-    int64_t t0 = now_ms();
     wait_ready(d, 200);
-    assert_in_range(now_ms() - t0, 500, 2500);
+    assert_in_range(now_ms() - t0, 1000, 4000);
     assert_true(vd_log_wait(d, "maintenance over: maintenance", 1000));
     finish(d, live);
 }
@@ -230,8 +230,8 @@ static void test_bad_requests(void **state)
     assert_int_equal(vitals(NULL, &err, "maint", "bogus", NULL, NULL, NULL,
                             NULL),
                      2);
-    assert_string_equal(err, "vitals: unknown `vitals maint bogus` (on, off, "
-                             "status)\n");
+    assert_string_equal(err, "vitals maint: unknown 'bogus' (on, off, "
+                             "status)\nTry 'vitals maint --help'.\n");
     free(err);
     assert_int_equal(vitals(NULL, &err, "maint", "on", "--for", "2x", NULL,
                             NULL),

@@ -1,4 +1,4 @@
-/* control.c - `vitals maint` and `vitals drain`: one request line to
+/* tool_maint.c - `vitals maint` and `vitals drain`: one request line to
  * vitalsd's control socket (a UNIX socket in its state directory), and
  * its one-line answer printed; exit 0 when vitalsd says "ok". */
 #include <errno.h>
@@ -11,8 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "vitals.h"
+#include "tool.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -153,43 +152,31 @@ static const char *socket_path(const char *sock, const char *dir, char *buf,
     return buf;
 }
 
-/* The request line for argv (the words after the options), or NULL with
- * a usage error printed. */
-static const char *request(int argc, char **argv, long long for_ms,
-                           const char *reason, char *buf, size_t len)
+/* The request line of `vitals maint WORD`, or NULL after a usage error. */
+static const char *maint_request(const char *word, long long for_ms,
+                                 const char *reason, char *buf, size_t len)
 {
-    const char *cmd = argc > 0 ? argv[0] : "";
-    const char *sub = argc > 1 ? argv[1] : "";
-    int words = strcmp(cmd, "maint") == 0 ? 2 : 1;
-
-    if (argc != words) {
-        fprintf(stderr, "vitals: expected `vitals maint on|off|status` or "
-                        "`vitals drain`\n");
-        return NULL;
-    }
-    if (strcmp(cmd, "drain") == 0)
-        return "drain\n";
-    if (strcmp(sub, "off") == 0)
+    if (strcmp(word, "off") == 0)
         return "maint off\n";
-    if (strcmp(sub, "status") == 0)
+    if (strcmp(word, "status") == 0)
         return "status\n";
-    if (strcmp(sub, "on") != 0) {
-        fprintf(stderr, "vitals: unknown `vitals maint %s` (on, off, "
-                        "status)\n",
-                sub);
+    if (strcmp(word, "on") != 0) {
+        tool_usage_error("maint", EXIT_USAGE, "unknown '%s' (on, off, status)",
+                         word);
         return NULL;
     }
     if (strpbrk(reason, "\r\n") != NULL || strlen(reason) > MAX_REASON) {
-        fprintf(stderr, "vitals: the reason must be one line of at most %d "
-                        "bytes\n",
-                MAX_REASON);
+        tool_usage_error("maint", EXIT_USAGE,
+                         "the reason must be one line of at most %d bytes",
+                         MAX_REASON);
         return NULL;
     }
     snprintf(buf, len, "maint on %lld %s\n", for_ms, reason);
     return buf;
 }
 
-int vitals_control_main(int argc, char **argv)
+/* Both commands: argv[0] "maint" (then on, off or status) or "drain". */
+static int control(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"for", required_argument, NULL, 'f'},
@@ -198,22 +185,20 @@ int vitals_control_main(int argc, char **argv)
         {"state-dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *sock = NULL, *dir = NULL, *reason = "maintenance", *line;
+    const char *sock = NULL, *dir = NULL, *reason = "maintenance",
+               *line = "drain\n";
     char path[4096], buf[MAX_REASON + 64];
+    int maint = strcmp(argv[0], "maint") == 0, opt;
     long long for_ms = 0;
-    int opt;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:r:s:d:h", longopts, NULL)) !=
-           -1) {
+    while ((opt = tool_getopt(argc, argv, "f:r:s:d:h", longopts)) != -1) {
         switch (opt) {
         case 'f':
-            if ((for_ms = duration_ms(optarg)) < 0) {
-                fprintf(stderr, "vitals: invalid duration '%s' (e.g. 90s, "
-                                "30m, 2h, 1d; at most a year)\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
+            if ((for_ms = duration_ms(optarg)) < 0)
+                return tool_usage_error(argv[0], EXIT_USAGE,
+                                        "invalid duration '%s' (e.g. 90s, "
+                                        "30m, 2h, 1d; at most a year)",
+                                        optarg);
             break;
         case 'r':
             reason = optarg;
@@ -228,13 +213,25 @@ int vitals_control_main(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
             return EXIT_USAGE;
         }
     }
-    line = request(argc - optind, argv + optind, for_ms, reason, buf,
-                   sizeof(buf));
-    if (line == NULL)
+    if (argc - optind != maint)
+        return tool_usage_error(argv[0], EXIT_USAGE,
+                                maint ? "needs one of on, off, status"
+                                      : "takes no arguments");
+    if (maint && (line = maint_request(argv[optind], for_ms, reason, buf,
+                                       sizeof(buf))) == NULL)
         return EXIT_USAGE;
     return ask(socket_path(sock, dir, path, sizeof(path)), line);
+}
+
+int tool_maint(int argc, char **argv)
+{
+    return control(argc, argv);
+}
+
+int tool_drain(int argc, char **argv)
+{
+    return control(argc, argv);
 }
