@@ -123,6 +123,16 @@ static void print_errors(FILE *out, const vitals_errors_t *e)
         fprintf(out, "%s\n", vitals_errors_get(e, i));
 }
 
+/* Why path was not loaded, on stderr; frees e. */
+static void print_failure(const char *path, vitals_errors_t *e, int rc)
+{
+    if (e != NULL)
+        print_errors(stderr, e);
+    else
+        fprintf(stderr, "%s: %s\n", path, vitals_strerror(rc));
+    vitals_errors_free(e);
+}
+
 static int check_config(const char *path)
 {
     vitals_errors_t *e = NULL;
@@ -132,11 +142,7 @@ static int check_config(const char *path)
         printf("%s: configuration is valid\n", path);
         return 0;
     }
-    if (e != NULL)
-        print_errors(stderr, e);
-    else
-        fprintf(stderr, "%s: %s\n", path, vitals_strerror(rc));
-    vitals_errors_free(e);
+    print_failure(path, e, rc);
     return EXIT_CONFIG;
 }
 
@@ -264,13 +270,8 @@ static int load(vitals_t *v, const char *path)
     vitals_errors_t *e = NULL;
     int rc = vitals_config_load(v, path, &e);
 
-    if (rc != VITALS_OK) {
-        if (e != NULL)
-            print_errors(stderr, e);
-        else
-            fprintf(stderr, "%s: %s\n", path, vitals_strerror(rc));
-        vitals_errors_free(e);
-    }
+    if (rc != VITALS_OK)
+        print_failure(path, e, rc);
     return rc;
 }
 

@@ -69,6 +69,19 @@ static long status_of(vd_t *d, const char *path, char **body)
     return status;
 }
 
+/* `vitals maint status` prints want, and liveness passes meanwhile. */
+static void assert_status(vd_t *d, const char *want)
+{
+    char *out = NULL;
+
+    assert_int_equal(status_of(d, "/livez", NULL), 200);
+    assert_int_equal(vitals(&out, NULL, "maint", "status", NULL, NULL, NULL,
+                            NULL),
+                     0);
+    assert_string_equal(out, want);
+    free(out);
+}
+
 static vd_t *start(int *live_fd)
 {
     int port;
@@ -130,11 +143,7 @@ static void test_maintenance(void **state)
     assert_non_null(strstr(body, "[-]maintenance failed: db upgrade\n"));
     free(body);
     assert_int_equal(status_of(d, "/livez", NULL), 200);
-    assert_int_equal(vitals(&out, NULL, "maint", "status", NULL, NULL, NULL,
-                            NULL),
-                     0);
-    assert_string_equal(out, "1 healthy; maintenance: db upgrade\n");
-    free(out);
+    assert_status(d, "1 healthy; maintenance: db upgrade\n");
 
     assert_int_equal(vitals(&out, NULL, "maint", "off", NULL, NULL, NULL,
                             NULL),
@@ -179,12 +188,7 @@ static void test_drain(void **state)
     /* Still serving well past the 2 s delay: drain does not stop. */
     usleep(2500000);
     assert_int_equal(waitpid(d->pid, NULL, WNOHANG), 0);
-    assert_int_equal(status_of(d, "/livez", NULL), 200);
-    assert_int_equal(vitals(&out, NULL, "maint", "status", NULL, NULL, NULL,
-                            NULL),
-                     0);
-    assert_string_equal(out, "1 healthy; draining\n");
-    free(out);
+    assert_status(d, "1 healthy; draining\n");
     /* The delay is used up: SIGTERM stops at once, exit 0. */
     kill(d->pid, SIGTERM);
     assert_true(vd_log_wait(d, "Terminated: stopping", 2000));
