@@ -24,6 +24,7 @@ struct vitals {
     char *state_dir;
     int64_t shutdown_delay_ms; /* how long vitals_drain says to serve */
     int drain_fails_all;       /* draining fails every aggregate view */
+    vinst_history_t *hist;
 };
 
 const char *vitals_strerror(int err)
@@ -66,6 +67,7 @@ vitals_t *vitals_new(void)
     v->shutdown_delay_ms = VITALS_SHUTDOWN_DELAY_MS;
     if ((v->engine = vengine_new()) == NULL ||
         (v->routes = vroutes_default()) == NULL ||
+        (v->hist = vih_new()) == NULL ||
         vitals_set_instance(v, NULL) != VITALS_OK) {
         vitals_free(v);
         return NULL;
@@ -78,6 +80,7 @@ void vitals_free(vitals_t *v)
     if (v == NULL)
         return;
     vitals_stop(v, 0);
+    vih_free(v->hist);
     vengine_free(v->engine);
     vlisten_free(v->listen, v->nlisten);
     vroutes_unref(v->routes);
@@ -88,6 +91,11 @@ void vitals_free(vitals_t *v)
 vengine_t *vitals_engine(vitals_t *v)
 {
     return v->engine;
+}
+
+vinst_history_t *vinstance_hist(vitals_t *v)
+{
+    return v->hist;
 }
 
 void vinstance_log(vitals_t *v, vitals_log_level_t level, const char *fmt,
@@ -142,9 +150,13 @@ int64_t vitals_drain(vitals_t *v)
 
 int vitals_maintenance(vitals_t *v, const char *reason, int64_t for_ms)
 {
+    int rc;
+
     if (v == NULL)
         return VITALS_EINVAL;
-    return vengine_maintenance(v->engine, reason, for_ms);
+    if ((rc = vengine_maintenance(v->engine, reason, for_ms)) == VITALS_OK)
+        vih_maintenance(v->hist, reason, for_ms); /* survives a restart */
+    return rc;
 }
 
 int vitals_set_state_dir(vitals_t *v, const char *path)
@@ -414,7 +426,8 @@ static int source_push(void *ctx, const char *name, vitals_status_t status,
 static vsource_t source(vitals_t *v)
 {
     vsource_t src = {source_snapshot, source_generation, source_log,
-                     {source_push, v->engine}, v->engine};
+                     {source_push, v->engine}, v->engine,
+                     vih_reader(v->hist)};
 
     return src;
 }
@@ -433,8 +446,15 @@ int vitals_start(vitals_t *v)
     pthread_mutex_lock(&v->engine->lock);
     vengine_publish(v->engine, vclock_mono(v->engine->clock));
     pthread_mutex_unlock(&v->engine->lock);
-    if ((rc = vrunner_start(v->engine)) != VITALS_OK)
+    /* Before the first run: the streaks it restores are what that run
+     * continues. */
+    if ((rc = vih_start(v->hist, v->engine, vitals_state_dir(v))) !=
+        VITALS_OK)
         return rc;
+    if ((rc = vrunner_start(v->engine)) != VITALS_OK) {
+        vih_stop(v->hist, v->engine);
+        return rc;
+    }
     v->started = 1;
     src = source(v);
     if ((v->server = vserver_start(&src, v->routes, v->listen, v->nlisten,
@@ -469,5 +489,6 @@ void vitals_stop(vitals_t *v, int64_t grace_ms)
     if (!v->started)
         return;
     vrunner_stop(v->engine);
+    vih_stop(v->hist, v->engine);
     v->started = 0;
 }
