@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/pgparams.h"
 #include "store/schema.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -42,6 +43,14 @@ static void set_err(vstore_t *s, const char *what, PGconn *c)
     vstore_errf(s, "%s: %.*s", what, (int)n, m);
 }
 
+/* libpq prints notices ("relation ... already exists, skipping") on
+ * stderr by default; the library never prints. */
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static PGconn *open_conn(vstore_t *s)
 {
     const char *const keys[] = {"connect_timeout", "application_name",
@@ -54,6 +63,7 @@ static PGconn *open_conn(vstore_t *s)
         PQfinish(c);
         return NULL;
     }
+    PQsetNoticeProcessor(c, quiet, NULL);
     return c;
 }
 
@@ -138,68 +148,6 @@ static int pg_connect(vstore_t *s)
     return 0;
 }
 
-/* ------------------------------------------------------------------------
- * Parameters of a multi-row statement, as text
- */
-
-typedef struct params {
-    const char **v;
-    char **owned;
-    size_t n, nowned, cap;
-    int oom;
-} params_t;
-
-static void p_str(params_t *p, const char *s)
-{
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        const char **v = realloc(p->v, cap * sizeof(*v));
-        char **o = realloc(p->owned, cap * sizeof(*o));
-
-        if (v != NULL)
-            p->v = v;
-        if (o != NULL)
-            p->owned = o;
-        if (v == NULL || o == NULL) {
-            p->oom = 1;
-            return;
-        }
-        p->cap = cap;
-    }
-    p->v[p->n++] = s;
-}
-
-static void p_int(params_t *p, int64_t x)
-{
-    char *s = NULL;
-
-    if (asprintf(&s, "%lld", (long long)x) < 0) {
-        p->oom = 1;
-        return;
-    }
-    p_str(p, s);
-    if (p->oom || p->nowned >= p->cap) {
-        free(s);
-        p->oom = 1;
-        return;
-    }
-    p->owned[p->nowned++] = s;
-}
-
-static void p_status(params_t *p, int has, vitals_status_t v)
-{
-    p_str(p, has ? vitals_status_name(v) : NULL);
-}
-
-static void p_free(params_t *p)
-{
-    for (size_t i = 0; i < p->nowned; i++)
-        free(p->owned[i]);
-    free(p->owned);
-    free(p->v);
-    memset(p, 0, sizeof(*p));
-}
-
 /* Runs "head VALUES ($1, ..), (..) tail" for the p->n / ncols rows in p. */
 static int insert(vstore_t *s, PGconn *c, const char *head, size_t ncols,
                   const params_t *p, const char *tail)
@@ -235,13 +183,6 @@ static int insert(vstore_t *s, PGconn *c, const char *head, size_t ncols,
     return rc;
 }
 
-static void keys(params_t *p, vstore_t *s, const char *check)
-{
-    p_str(p, s->service);
-    p_str(p, s->instance);
-    p_str(p, check);
-}
-
 static int write_batch(vstore_t *s, PGconn *c, const vhist_rec_t *recs,
                        const int *latest, size_t n)
 {
@@ -251,21 +192,21 @@ static int write_batch(vstore_t *s, PGconn *c, const vhist_rec_t *recs,
     for (size_t i = 0; i < n; i++) {
         const vhist_rec_t *r = &recs[i];
 
-        keys(&runs, s, r->check);
+        p_keys(&runs, s, r->check);
         p_int(&runs, r->time_ns);
         p_int(&runs, r->duration_ns);
         p_status(&runs, 1, r->status);
         p_status(&runs, 1, r->result);
         p_str(&runs, r->error);
         if (r->transition) {
-            keys(&trans, s, r->check);
+            p_keys(&trans, s, r->check);
             p_int(&trans, r->time_ns);
             p_status(&trans, r->has_from, r->from);
             p_status(&trans, 1, r->status);
             p_str(&trans, r->error);
         }
         if (latest[i]) {
-            keys(&streaks, s, r->check);
+            p_keys(&streaks, s, r->check);
             p_int(&streaks, (int64_t)r->streak.contiguous_failures);
             p_int(&streaks, r->streak.first_failure_ns);
             p_int(&streaks, r->streak.last_success_ns);
@@ -362,7 +303,7 @@ static PGresult *check_query(vstore_t *s, const char *sql, const char *check,
 
     if (p == NULL)
         return NULL;
-    keys(&prm, s, check);
+    p_keys(&prm, s, check);
     p_int(&prm, since);
     if (limit > 0)
         p_int(&prm, (int64_t)limit);
@@ -476,7 +417,7 @@ static int pg_streaks(vstore_t *s, vstore_streak_fn fn, void *data)
     params_t prm = {0};
     PGresult *r;
 
-    keys(&prm, s, NULL);
+    p_keys(&prm, s, NULL);
     prm.n = 2;
     r = write_query(s,
                     "SELECT check_name, contiguous_failures, "
@@ -527,7 +468,7 @@ static int pg_retain(vstore_t *s, int64_t before_ns, unsigned max_rows,
                  "DELETE FROM %s WHERE ctid IN (SELECT ctid FROM %s WHERE "
                  "service = $1 AND instance = $2 AND time_ns < $3 LIMIT $4)",
                  tables[i], tables[i]);
-        keys(&prm, s, NULL);
+        p_keys(&prm, s, NULL);
         prm.n = 2;
         p_int(&prm, before_ns);
         p_int(&prm, (int64_t)chunk);
@@ -537,7 +478,7 @@ static int pg_retain(vstore_t *s, int64_t before_ns, unsigned max_rows,
     if (max_rows == 0 || *deleted >= chunk)
         return 0;
     /* Beyond the newest max_rows runs of each check, in one statement. */
-    keys(&prm, s, NULL);
+    p_keys(&prm, s, NULL);
     prm.n = 2;
     p_int(&prm, max_rows);
     p_int(&prm, (int64_t)(chunk - *deleted));
@@ -555,7 +496,7 @@ static int pg_put_state(vstore_t *s, const char *key, const char *value)
     params_t prm = {0};
     PGresult *r;
 
-    keys(&prm, s, key);
+    p_keys(&prm, s, key);
     if (value != NULL)
         p_str(&prm, value);
     r = write_query(s,
@@ -577,7 +518,7 @@ static int pg_get_state(vstore_t *s, const char *key, char **value)
     PGresult *r;
 
     *value = NULL;
-    keys(&prm, s, key);
+    p_keys(&prm, s, key);
     r = write_query(s,
                     "SELECT value FROM vitals_state WHERE service = $1 AND "
                     "instance = $2 AND key = $3",
