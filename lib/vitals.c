@@ -441,16 +441,16 @@ int vitals_start(vitals_t *v)
         return VITALS_EINVAL;
     if (v->started)
         return VITALS_EBUSY;
+    /* Before the first run: the streaks it restores are what that run
+     * continues, and the first snapshot shows. */
+    if ((rc = vih_start(v->hist, v->engine, vitals_state_dir(v))) !=
+        VITALS_OK)
+        return rc;
     /* Serve the registered checks ("not yet run") from the first request,
      * never the empty snapshot of a new instance. */
     pthread_mutex_lock(&v->engine->lock);
     vengine_publish(v->engine, vclock_mono(v->engine->clock));
     pthread_mutex_unlock(&v->engine->lock);
-    /* Before the first run: the streaks it restores are what that run
-     * continues. */
-    if ((rc = vih_start(v->hist, v->engine, vitals_state_dir(v))) !=
-        VITALS_OK)
-        return rc;
     if ((rc = vrunner_start(v->engine)) != VITALS_OK) {
         vih_stop(v->hist, v->engine);
         return rc;
