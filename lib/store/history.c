@@ -504,47 +504,74 @@ void vhistory_free(vhistory_t *h)
  * Reading (query.h)
  */
 
+/* The time before which the store must add to l (the ring's oldest
+ * entry returned), or INT64_MAX when the ring returned nothing. */
+static int64_t ring_oldest(const vitals_history_t *l)
+{
+    if (l->n == 0)
+        return INT64_MAX;
+    return l->transitions ? l->trans[l->n - 1].time_ns
+                          : l->runs[l->n - 1].time_ns;
+}
+
+/* Appends what the store holds before the ring's entries in out, up to
+ * limit in all; a store that cannot answer leaves what memory had. */
+static int add_older(const vhistory_t *h, const char *check, int64_t since,
+                     size_t limit, vitals_history_t *out, int trans)
+{
+    vstore_t *s = h->store;
+    vitals_history_t older = {0};
+    int64_t until = ring_oldest(out);
+    int rc = VITALS_OK, failed;
+
+    failed = trans ? s->ops->transitions(s, check, since, until,
+                                         limit - out->n, &older)
+                   : s->ops->runs(s, check, since, until, limit - out->n,
+                                  &older);
+    for (size_t i = 0; !failed && rc == VITALS_OK && i < older.n; i++)
+        rc = trans ? vhlist_add_transition(out, &older.trans[i])
+                   : vhlist_add_run(out, &older.runs[i]);
+    vhlist_clear(&older);
+    return rc;
+}
+
 int vhq_runs(const vhistory_t *h, const char *check, int64_t since_ns,
              size_t limit, vitals_history_t *out)
 {
-    vstore_t *s = h->store;
-    int covers = 0, rc;
+    int covers = 0,
+        rc = vrings_runs(h->rings, check, since_ns, limit, out, &covers);
 
-    rc = vrings_runs(h->rings, check, since_ns, limit, out, &covers);
-    if (rc != VITALS_OK || covers || !s->ops->persistent)
+    if (rc != VITALS_OK || covers || !h->store->ops->persistent)
         return rc;
-    vhlist_clear(out);
-    if (s->ops->runs(s, check, since_ns, limit, out) == 0)
-        return VITALS_OK;
-    vhlist_clear(out); /* the store cannot say: what memory has */
-    return vrings_runs(h->rings, check, since_ns, limit, out, &covers);
+    return add_older(h, check, since_ns, limit, out, 0);
 }
 
 int vhq_transitions(const vhistory_t *h, const char *check, int64_t since_ns,
                     size_t limit, vitals_history_t *out)
 {
-    vstore_t *s = h->store;
-    int covers = 0, rc;
+    int covers = 0, rc = vrings_transitions(h->rings, check, since_ns, limit,
+                                            out, &covers);
 
-    rc = vrings_transitions(h->rings, check, since_ns, limit, out, &covers);
-    if (rc != VITALS_OK || covers || !s->ops->persistent)
+    if (rc != VITALS_OK || covers || !h->store->ops->persistent)
         return rc;
-    vhlist_clear(out);
-    if (s->ops->transitions(s, check, since_ns, limit, out) == 0)
-        return VITALS_OK;
-    vhlist_clear(out);
-    return vrings_transitions(h->rings, check, since_ns, limit, out,
-                              &covers);
+    return add_older(h, check, since_ns, limit, out, 1);
 }
 
+/* The ring's runs in the window, and the store's before them: one count,
+ * even while the newest runs wait for their batch. */
 int vhq_uptime(const vhistory_t *h, const char *check, int64_t since_ns,
                uint64_t *healthy, uint64_t *total)
 {
     vstore_t *s = h->store;
+    uint64_t ok = 0, n = 0;
+    int64_t oldest;
 
-    if (!s->ops->persistent ||
-        s->ops->uptime(s, check, since_ns, healthy, total) != 0)
-        vrings_uptime(h->rings, check, since_ns, healthy, total);
+    vrings_uptime(h->rings, check, since_ns, healthy, total, &oldest);
+    if (s->ops->persistent && oldest > since_ns &&
+        s->ops->uptime(s, check, since_ns, oldest, &ok, &n) == 0) {
+        *healthy += ok;
+        *total += n;
+    }
     return VITALS_OK;
 }
 

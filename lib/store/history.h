@@ -74,12 +74,16 @@ void vrings_free(vrings_t *r);
 int vrings_add(vrings_t *rs, const vhist_rec_t *r);
 /* As vhq_runs and vhq_transitions. *covers is set when the ring holds
  * every run of the check since since_ns or limit of them, so that the
- * store need not be asked. */
+ * store need not be asked; else it holds every run it returned, and the
+ * store is asked for older ones. */
 int vrings_runs(vrings_t *rs, const char *check, int64_t since_ns,
                 size_t limit, vitals_history_t *out, int *covers);
 int vrings_transitions(vrings_t *rs, const char *check, int64_t since_ns,
                        size_t limit, vitals_history_t *out, int *covers);
+/* Counts the runs kept since since_ns; *oldest: the oldest run kept (at
+ * or before since_ns when the ring covers the window), INT64_MAX when
+ * none. */
 void vrings_uptime(vrings_t *rs, const char *check, int64_t since_ns,
-                   uint64_t *healthy, uint64_t *total);
+                   uint64_t *healthy, uint64_t *total, int64_t *oldest);
 
 #endif

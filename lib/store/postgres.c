@@ -293,9 +293,9 @@ static PGresult *read_query(vstore_t *s, pg_t *p, const char *sql,
     return r;
 }
 
-/* The rows of a query about check since since, limit (0: none). */
+/* The rows of a query about check in [since, until), limit (0: none). */
 static PGresult *check_query(vstore_t *s, const char *sql, const char *check,
-                             int64_t since, size_t limit)
+                             int64_t since, int64_t until, size_t limit)
 {
     pg_t *p = s->impl;
     params_t prm = {0};
@@ -305,6 +305,7 @@ static PGresult *check_query(vstore_t *s, const char *sql, const char *check,
         return NULL;
     p_keys(&prm, s, check);
     p_int(&prm, since);
+    p_int(&prm, until);
     if (limit > 0)
         p_int(&prm, (int64_t)limit);
     if (!prm.oom) {
@@ -322,14 +323,14 @@ static const char *val(PGresult *r, int row, int col)
 }
 
 static int pg_runs(vstore_t *s, const char *check, int64_t since,
-                   size_t limit, vitals_history_t *out)
+                   int64_t until, size_t limit, vitals_history_t *out)
 {
     PGresult *r = check_query(
         s,
         "SELECT time_ns, duration_ns, status, result, error FROM vitals_runs "
         "WHERE service = $1 AND instance = $2 AND check_name = $3 AND "
-        "time_ns >= $4 ORDER BY time_ns DESC LIMIT $5",
-        check, since, limit);
+        "time_ns >= $4 AND time_ns < $5 ORDER BY time_ns DESC LIMIT $6",
+        check, since, until, limit);
     int rc = r != NULL ? 0 : -1;
 
     for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
@@ -345,14 +346,16 @@ static int pg_runs(vstore_t *s, const char *check, int64_t since,
 }
 
 static int pg_transitions(vstore_t *s, const char *check, int64_t since,
-                          size_t limit, vitals_history_t *out)
+                          int64_t until, size_t limit,
+                          vitals_history_t *out)
 {
     PGresult *r = check_query(
         s,
         "SELECT time_ns, from_status, to_status, error FROM "
         "vitals_transitions WHERE service = $1 AND instance = $2 AND "
-        "check_name = $3 AND time_ns >= $4 ORDER BY time_ns DESC LIMIT $5",
-        check, since, limit);
+        "check_name = $3 AND time_ns >= $4 AND time_ns < $5 ORDER BY time_ns "
+        "DESC LIMIT $6",
+        check, since, until, limit);
     int rc = r != NULL ? 0 : -1;
 
     out->transitions = 1;
@@ -369,14 +372,14 @@ static int pg_transitions(vstore_t *s, const char *check, int64_t since,
 }
 
 static int pg_uptime(vstore_t *s, const char *check, int64_t since,
-                     uint64_t *healthy, uint64_t *total)
+                     int64_t until, uint64_t *healthy, uint64_t *total)
 {
     PGresult *r = check_query(
         s,
         "SELECT count(*), count(*) FILTER (WHERE status = 'healthy') FROM "
         "vitals_runs WHERE service = $1 AND instance = $2 AND check_name = "
-        "$3 AND time_ns >= $4",
-        check, since, 0);
+        "$3 AND time_ns >= $4 AND time_ns < $5",
+        check, since, until, 0);
 
     if (r == NULL || PQntuples(r) != 1) {
         PQclear(r);

@@ -247,16 +247,18 @@ int vrings_transitions(vrings_t *rs, const char *check, int64_t since_ns,
 }
 
 void vrings_uptime(vrings_t *rs, const char *check, int64_t since_ns,
-                   uint64_t *healthy, uint64_t *total)
+                   uint64_t *healthy, uint64_t *total, int64_t *oldest)
 {
     const ring_t *g;
 
     *healthy = *total = 0;
+    *oldest = INT64_MAX;
     pthread_mutex_lock(&rs->mu);
     g = ring_find(rs, check);
     for (unsigned i = 0; g != NULL && i < g->nruns; i++) {
         const rrun_t *e = &g->runs[newest(g->hruns, i, rs->per)];
 
+        *oldest = e->time_ns;
         if (e->time_ns < since_ns)
             break;
         ++*total;

@@ -238,10 +238,11 @@ static int lite_write(vstore_t *s, const vhist_rec_t *recs, const int *latest,
  * Queries, on the reader's connection
  */
 
-/* Prepares sql on the reader (rmu held), binding the keys, check, since
- * and limit as ?1..?5. NULL when it fails. */
+/* Prepares sql on the reader (rmu held), binding the keys, check, since,
+ * until and limit as ?1..?6. NULL when it fails. */
 static sqlite3_stmt *query(vstore_t *s, lite_t *l, const char *sql,
-                           const char *check, int64_t since, int64_t limit)
+                           const char *check, int64_t since, int64_t until,
+                           int64_t limit)
 {
     sqlite3_stmt *st = NULL;
 
@@ -254,8 +255,9 @@ static sqlite3_stmt *query(vstore_t *s, lite_t *l, const char *sql,
     }
     bind_keys(s, st, check);
     sqlite3_bind_int64(st, 4, since);
+    sqlite3_bind_int64(st, 5, until);
     if (limit > 0)
-        sqlite3_bind_int64(st, 5, limit);
+        sqlite3_bind_int64(st, 6, limit);
     return st;
 }
 
@@ -265,7 +267,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
 }
 
 static int lite_runs(vstore_t *s, const char *check, int64_t since,
-                     size_t limit, vitals_history_t *out)
+                     int64_t until, size_t limit, vitals_history_t *out)
 {
     lite_t *l = s->impl;
     sqlite3_stmt *st;
@@ -277,9 +279,9 @@ static int lite_runs(vstore_t *s, const char *check, int64_t since,
     st = query(s, l,
                "SELECT time_ns, duration_ns, status, result, error FROM "
                "vitals_runs WHERE service = ?1 AND instance = ?2 AND "
-               "check_name = ?3 AND time_ns >= ?4 ORDER BY time_ns DESC "
-               "LIMIT ?5",
-               check, since, (int64_t)limit);
+               "check_name = ?3 AND time_ns >= ?4 AND time_ns < ?5 ORDER BY "
+               "time_ns DESC LIMIT ?6",
+               check, since, until, (int64_t)limit);
     while (st != NULL && rc == 0 && (step_rc = sqlite3_step(st)) == SQLITE_ROW) {
         vitals_run_t r = {sqlite3_column_int64(st, 0),
                           sqlite3_column_int64(st, 1),
@@ -296,7 +298,8 @@ static int lite_runs(vstore_t *s, const char *check, int64_t since,
 }
 
 static int lite_transitions(vstore_t *s, const char *check, int64_t since,
-                            size_t limit, vitals_history_t *out)
+                            int64_t until, size_t limit,
+                            vitals_history_t *out)
 {
     lite_t *l = s->impl;
     sqlite3_stmt *st;
@@ -309,9 +312,9 @@ static int lite_transitions(vstore_t *s, const char *check, int64_t since,
     st = query(s, l,
                "SELECT time_ns, from_status, to_status, error FROM "
                "vitals_transitions WHERE service = ?1 AND instance = ?2 AND "
-               "check_name = ?3 AND time_ns >= ?4 ORDER BY time_ns DESC "
-               "LIMIT ?5",
-               check, since, (int64_t)limit);
+               "check_name = ?3 AND time_ns >= ?4 AND time_ns < ?5 ORDER BY "
+               "time_ns DESC LIMIT ?6",
+               check, since, until, (int64_t)limit);
     while (st != NULL && rc == 0 && (step_rc = sqlite3_step(st)) == SQLITE_ROW) {
         vitals_transition_t t = {check, sqlite3_column_int64(st, 0),
                                  sqlite3_column_type(st, 1) != SQLITE_NULL,
@@ -329,7 +332,7 @@ static int lite_transitions(vstore_t *s, const char *check, int64_t since,
 }
 
 static int lite_uptime(vstore_t *s, const char *check, int64_t since,
-                       uint64_t *healthy, uint64_t *total)
+                       int64_t until, uint64_t *healthy, uint64_t *total)
 {
     lite_t *l = s->impl;
     sqlite3_stmt *st;
@@ -341,8 +344,8 @@ static int lite_uptime(vstore_t *s, const char *check, int64_t since,
     st = query(s, l,
                "SELECT count(*), coalesce(sum(status = 'healthy'), 0) FROM "
                "vitals_runs WHERE service = ?1 AND instance = ?2 AND "
-               "check_name = ?3 AND time_ns >= ?4",
-               check, since, 0);
+               "check_name = ?3 AND time_ns >= ?4 AND time_ns < ?5",
+               check, since, until, 0);
     if (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
         *total = (uint64_t)sqlite3_column_int64(st, 0);
         *healthy = (uint64_t)sqlite3_column_int64(st, 1);

@@ -57,13 +57,16 @@ typedef struct vstore_ops {
      * with s->err set (nothing written; the caller reconnects). */
     int (*write)(vstore_t *s, const vhist_rec_t *recs, const int *latest,
                  size_t n);
-    /* The persistent ones: as vhq_runs and vhq_transitions (0, or -1). */
+    /* The persistent ones: as vhq_runs, vhq_transitions and vhq_uptime,
+     * for times in [since_ns, until_ns) (0, or -1): the history asks the
+     * store only for what its rings no longer hold. */
     int (*runs)(vstore_t *s, const char *check, int64_t since_ns,
-                size_t limit, vitals_history_t *out);
+                int64_t until_ns, size_t limit, vitals_history_t *out);
     int (*transitions)(vstore_t *s, const char *check, int64_t since_ns,
-                       size_t limit, vitals_history_t *out);
+                       int64_t until_ns, size_t limit,
+                       vitals_history_t *out);
     int (*uptime)(vstore_t *s, const char *check, int64_t since_ns,
-                  uint64_t *healthy, uint64_t *total);
+                  int64_t until_ns, uint64_t *healthy, uint64_t *total);
     /* mandatory: calls fn for each check's last streak. 0, or -1. */
     int (*streaks)(vstore_t *s, vstore_streak_fn fn, void *data);
     /* Deletes up to chunk rows older than before_ns, or beyond the newest

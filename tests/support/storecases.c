@@ -62,7 +62,7 @@ static size_t count_runs(vstore_t *s, const char *check, int64_t since)
     vitals_history_t l = {0};
     size_t n;
 
-    assert_int_equal(s->ops->runs(s, check, since, 100, &l), 0);
+    assert_int_equal(s->ops->runs(s, check, since, INT64_MAX, 100, &l), 0);
     n = l.n;
     vhlist_clear(&l);
     return n;
@@ -74,7 +74,7 @@ void store_case_write_and_query(vstore_t *s)
     uint64_t ok = 9, n = 9;
 
     five(s, "db");
-    assert_int_equal(s->ops->runs(s, "db", 0, 10, &l), 0);
+    assert_int_equal(s->ops->runs(s, "db", 0, INT64_MAX, 10, &l), 0);
     assert_int_equal(l.n, 5);
     for (size_t i = 0; i < 5; i++) /* newest first */
         assert_int_equal(l.runs[i].time_ns, SC_T(4 - i));
@@ -86,13 +86,22 @@ void store_case_write_and_query(vstore_t *s)
     assert_string_equal(l.runs[2].error, "still down");
     assert_null(l.runs[1].error);
     vhlist_clear(&l);
-    assert_int_equal(s->ops->runs(s, "db", 0, 2, &l), 0);
+    assert_int_equal(s->ops->runs(s, "db", 0, INT64_MAX, 2, &l), 0);
     assert_int_equal(l.n, 2);
     vhlist_clear(&l);
     assert_int_equal(count_runs(s, "db", SC_T(2)), 3);
+    /* Before a time (what the rings no longer hold). */
+    assert_int_equal(s->ops->runs(s, "db", 0, SC_T(3), 10, &l), 0);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.runs[0].time_ns, SC_T(2));
+    vhlist_clear(&l);
+    assert_int_equal(s->ops->uptime(s, "db", 0, SC_T(3), &ok, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(ok, 1);
     assert_int_equal(count_runs(s, "nope", 0), 0);
 
-    assert_int_equal(s->ops->transitions(s, "db", 0, 10, &l), 0);
+    assert_int_equal(s->ops->transitions(s, "db", 0, INT64_MAX, 10, &l),
+                     0);
     assert_int_equal(l.n, 3);
     assert_int_equal(l.trans[0].time_ns, SC_T(3));
     assert_true(l.trans[0].has_from);
@@ -104,13 +113,16 @@ void store_case_write_and_query(vstore_t *s)
     assert_int_equal(l.trans[2].to, VITALS_HEALTHY);
     vhlist_clear(&l);
 
-    assert_int_equal(s->ops->uptime(s, "db", 0, &ok, &n), 0);
+    assert_int_equal(
+        s->ops->uptime(s, "db", 0, INT64_MAX, &ok, &n), 0);
     assert_int_equal(n, 5);
     assert_int_equal(ok, 3);
-    assert_int_equal(s->ops->uptime(s, "db", SC_T(2), &ok, &n), 0);
+    assert_int_equal(
+        s->ops->uptime(s, "db", SC_T(2), INT64_MAX, &ok, &n), 0);
     assert_int_equal(n, 3);
     assert_int_equal(ok, 2);
-    assert_int_equal(s->ops->uptime(s, "nope", 0, &ok, &n), 0);
+    assert_int_equal(
+        s->ops->uptime(s, "nope", 0, INT64_MAX, &ok, &n), 0);
     assert_int_equal(n, 0);
 }
 
@@ -207,7 +219,7 @@ void store_case_instances(vstore_t *a, vstore_t *b)
 
     write_ok(a, &ra, 1);
     write_ok(b, rb, 2);
-    assert_int_equal(a->ops->runs(a, "db", 0, 10, &l), 0);
+    assert_int_equal(a->ops->runs(a, "db", 0, INT64_MAX, 10, &l), 0);
     assert_int_equal(l.n, 1);
     assert_string_equal(l.runs[0].error, "a");
     vhlist_clear(&l);

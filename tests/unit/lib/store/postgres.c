@@ -151,14 +151,14 @@ static void test_reconnect(void **state)
     assert_int_equal(s->ops->write(s, &r, &latest, 1), -1);
     assert_int_equal(strncmp(s->err, "cannot write to postgres: ", 26), 0);
     assert_int_equal(s->ops->connect(s), -1);
-    assert_int_equal(s->ops->runs(s, "db", 0, 10, &l), -1);
+    assert_int_equal(s->ops->runs(s, "db", 0, INT64_MAX, 10, &l), -1);
     assert_int_equal(srv_postgres_restart(&pg), 0);
     assert_int_equal(s->ops->connect(s), 0);
     r.time_ns = SC_T(2);
     assert_int_equal(s->ops->write(s, &r, &latest, 1), 0);
     vstore_free(s);
     s = store("a"); /* a new reader: the old one waits out its retry */
-    assert_int_equal(s->ops->runs(s, "db", 0, 10, &l), 0);
+    assert_int_equal(s->ops->runs(s, "db", 0, INT64_MAX, 10, &l), 0);
     assert_int_equal(l.n, 2);
     vhlist_clear(&l);
     vstore_free(s);
