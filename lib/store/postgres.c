@@ -322,53 +322,60 @@ static const char *val(PGresult *r, int row, int col)
     return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }
 
-static int pg_runs(vstore_t *s, const char *check, int64_t since,
+/* Row i of r as a run or a transition of check, appended to out. */
+static int add_row(vitals_history_t *out, const char *check, PGresult *r,
+                   int i)
+{
+    int64_t t = strtoll(val(r, i, 0), NULL, 10);
+
+    if (out->transitions) {
+        vitals_transition_t x = {check, t, val(r, i, 1) != NULL,
+                                 vschema_status(val(r, i, 1)),
+                                 vschema_status(val(r, i, 2)), val(r, i, 3)};
+
+        return vhlist_add_transition(out, &x) == VITALS_OK ? 0 : -1;
+    }
+    vitals_run_t x = {t, strtoll(val(r, i, 1), NULL, 10),
+                      vschema_status(val(r, i, 2)),
+                      vschema_status(val(r, i, 3)), val(r, i, 4)};
+
+    return vhlist_add_run(out, &x) == VITALS_OK ? 0 : -1;
+}
+
+/* The runs (trans 0) or transitions (1) of check in [since, until),
+ * newest first. */
+static int pg_list(vstore_t *s, int trans, const char *check, int64_t since,
                    int64_t until, size_t limit, vitals_history_t *out)
 {
-    PGresult *r = check_query(
-        s,
+    static const char *const sql[] = {
         "SELECT time_ns, duration_ns, status, result, error FROM vitals_runs "
         "WHERE service = $1 AND instance = $2 AND check_name = $3 AND "
         "time_ns >= $4 AND time_ns < $5 ORDER BY time_ns DESC LIMIT $6",
-        check, since, until, limit);
+        "SELECT time_ns, from_status, to_status, error FROM "
+        "vitals_transitions WHERE service = $1 AND instance = $2 AND "
+        "check_name = $3 AND time_ns >= $4 AND time_ns < $5 ORDER BY time_ns "
+        "DESC LIMIT $6"};
+    PGresult *r = check_query(s, sql[trans], check, since, until, limit);
     int rc = r != NULL ? 0 : -1;
 
-    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-        vitals_run_t run = {strtoll(val(r, i, 0), NULL, 10),
-                            strtoll(val(r, i, 1), NULL, 10),
-                            vschema_status(val(r, i, 2)),
-                            vschema_status(val(r, i, 3)), val(r, i, 4)};
-
-        rc = vhlist_add_run(out, &run) == VITALS_OK ? 0 : -1;
-    }
+    out->transitions = trans;
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+        rc = add_row(out, check, r, i);
     PQclear(r);
     return rc;
+}
+
+static int pg_runs(vstore_t *s, const char *check, int64_t since,
+                   int64_t until, size_t limit, vitals_history_t *out)
+{
+    return pg_list(s, 0, check, since, until, limit, out);
 }
 
 static int pg_transitions(vstore_t *s, const char *check, int64_t since,
                           int64_t until, size_t limit,
                           vitals_history_t *out)
 {
-    PGresult *r = check_query(
-        s,
-        "SELECT time_ns, from_status, to_status, error FROM "
-        "vitals_transitions WHERE service = $1 AND instance = $2 AND "
-        "check_name = $3 AND time_ns >= $4 AND time_ns < $5 ORDER BY time_ns "
-        "DESC LIMIT $6",
-        check, since, until, limit);
-    int rc = r != NULL ? 0 : -1;
-
-    out->transitions = 1;
-    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-        vitals_transition_t t = {check, strtoll(val(r, i, 0), NULL, 10),
-                                 val(r, i, 1) != NULL,
-                                 vschema_status(val(r, i, 1)),
-                                 vschema_status(val(r, i, 2)), val(r, i, 3)};
-
-        rc = vhlist_add_transition(out, &t) == VITALS_OK ? 0 : -1;
-    }
-    PQclear(r);
-    return rc;
+    return pg_list(s, 1, check, since, until, limit, out);
 }
 
 static int pg_uptime(vstore_t *s, const char *check, int64_t since,

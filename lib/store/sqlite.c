@@ -266,30 +266,54 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
-static int lite_runs(vstore_t *s, const char *check, int64_t since,
-                     int64_t until, size_t limit, vitals_history_t *out)
+/* The current row of st as a run or a transition of check, appended to
+ * out. */
+static int add_row(vitals_history_t *out, const char *check, sqlite3_stmt *st)
 {
+    int64_t t = sqlite3_column_int64(st, 0);
+
+    if (out->transitions) {
+        vitals_transition_t x = {check, t,
+                                 sqlite3_column_type(st, 1) != SQLITE_NULL,
+                                 vschema_status(col_text(st, 1)),
+                                 vschema_status(col_text(st, 2)),
+                                 col_text(st, 3)};
+
+        return vhlist_add_transition(out, &x) == VITALS_OK ? 0 : -1;
+    }
+    vitals_run_t x = {t, sqlite3_column_int64(st, 1),
+                      vschema_status(col_text(st, 2)),
+                      vschema_status(col_text(st, 3)), col_text(st, 4)};
+
+    return vhlist_add_run(out, &x) == VITALS_OK ? 0 : -1;
+}
+
+/* The runs (trans 0) or transitions (1) of check in [since, until),
+ * newest first. */
+static int lite_list(vstore_t *s, int trans, const char *check,
+                     int64_t since, int64_t until, size_t limit,
+                     vitals_history_t *out)
+{
+    static const char *const sql[] = {
+        "SELECT time_ns, duration_ns, status, result, error FROM vitals_runs "
+        "WHERE service = ?1 AND instance = ?2 AND check_name = ?3 AND "
+        "time_ns >= ?4 AND time_ns < ?5 ORDER BY time_ns DESC LIMIT ?6",
+        "SELECT time_ns, from_status, to_status, error FROM "
+        "vitals_transitions WHERE service = ?1 AND instance = ?2 AND "
+        "check_name = ?3 AND time_ns >= ?4 AND time_ns < ?5 ORDER BY time_ns "
+        "DESC LIMIT ?6"};
     lite_t *l = s->impl;
     sqlite3_stmt *st;
-    int rc = 0, step_rc;
+    int rc = 0, step_rc = SQLITE_DONE;
 
     if (l == NULL)
         return -1;
+    out->transitions = trans;
     pthread_mutex_lock(&l->rmu);
-    st = query(s, l,
-               "SELECT time_ns, duration_ns, status, result, error FROM "
-               "vitals_runs WHERE service = ?1 AND instance = ?2 AND "
-               "check_name = ?3 AND time_ns >= ?4 AND time_ns < ?5 ORDER BY "
-               "time_ns DESC LIMIT ?6",
-               check, since, until, (int64_t)limit);
-    while (st != NULL && rc == 0 && (step_rc = sqlite3_step(st)) == SQLITE_ROW) {
-        vitals_run_t r = {sqlite3_column_int64(st, 0),
-                          sqlite3_column_int64(st, 1),
-                          vschema_status(col_text(st, 2)),
-                          vschema_status(col_text(st, 3)), col_text(st, 4)};
-
-        rc = vhlist_add_run(out, &r) == VITALS_OK ? 0 : -1;
-    }
+    st = query(s, l, sql[trans], check, since, until, (int64_t)limit);
+    while (st != NULL && rc == 0 &&
+           (step_rc = sqlite3_step(st)) == SQLITE_ROW)
+        rc = add_row(out, check, st);
     if (st == NULL || (rc == 0 && step_rc != SQLITE_DONE))
         rc = -1;
     sqlite3_finalize(st);
@@ -297,38 +321,17 @@ static int lite_runs(vstore_t *s, const char *check, int64_t since,
     return rc;
 }
 
+static int lite_runs(vstore_t *s, const char *check, int64_t since,
+                     int64_t until, size_t limit, vitals_history_t *out)
+{
+    return lite_list(s, 0, check, since, until, limit, out);
+}
+
 static int lite_transitions(vstore_t *s, const char *check, int64_t since,
                             int64_t until, size_t limit,
                             vitals_history_t *out)
 {
-    lite_t *l = s->impl;
-    sqlite3_stmt *st;
-    int rc = 0, step_rc;
-
-    if (l == NULL)
-        return -1;
-    out->transitions = 1;
-    pthread_mutex_lock(&l->rmu);
-    st = query(s, l,
-               "SELECT time_ns, from_status, to_status, error FROM "
-               "vitals_transitions WHERE service = ?1 AND instance = ?2 AND "
-               "check_name = ?3 AND time_ns >= ?4 AND time_ns < ?5 ORDER BY "
-               "time_ns DESC LIMIT ?6",
-               check, since, until, (int64_t)limit);
-    while (st != NULL && rc == 0 && (step_rc = sqlite3_step(st)) == SQLITE_ROW) {
-        vitals_transition_t t = {check, sqlite3_column_int64(st, 0),
-                                 sqlite3_column_type(st, 1) != SQLITE_NULL,
-                                 vschema_status(col_text(st, 1)),
-                                 vschema_status(col_text(st, 2)),
-                                 col_text(st, 3)};
-
-        rc = vhlist_add_transition(out, &t) == VITALS_OK ? 0 : -1;
-    }
-    if (st == NULL || (rc == 0 && step_rc != SQLITE_DONE))
-        rc = -1;
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&l->rmu);
-    return rc;
+    return lite_list(s, 1, check, since, until, limit, out);
 }
 
 static int lite_uptime(vstore_t *s, const char *check, int64_t since,

@@ -67,7 +67,7 @@ static int digits(const char **p, int n, int *out)
 
 int vclock_parse_rfc3339(const char *s, int64_t *ns)
 {
-    struct tm tm = {0};
+    struct tm tm;
     int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
     int64_t frac = 0, scale = VCLOCK_S;
     time_t t;
@@ -97,12 +97,8 @@ int vclock_parse_rfc3339(const char *s, int64_t *ns)
     if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
         mi > 59 || sec > 60 || y < 1970)
         return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
+    tm = (struct tm){.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                     .tm_hour = h, .tm_min = mi, .tm_sec = sec};
     t = timegm(&tm) - (time_t)sign * (oh * 3600 + om * 60);
     *ns = (int64_t)t * VCLOCK_S + frac;
     return 0;
