@@ -213,7 +213,7 @@ void vhistory_record(vhistory_t *h, const vhist_rec_t *r)
         atomic_fetch_add(&h->dropped, 1);
     if (h->store->ops->persistent && (q = qrec_copy(r)) == NULL)
         atomic_fetch_add(&h->dropped, 1);
-    if (r->transition && h->on_transition != NULL)
+    if (r->transition) /* rare: whether anyone listens is read below */
         t = qrec_copy(r);
     pthread_mutex_lock(&h->mu);
     if (q != NULL) {
@@ -225,11 +225,11 @@ void vhistory_record(vhistory_t *h, const vhist_rec_t *r)
             atomic_fetch_add(&h->dropped, 1);
         }
     }
-    if (t != NULL && h->tq.n < TQ_MAX)
+    if (t != NULL && h->on_transition != NULL && h->tq.n < TQ_MAX)
         ql_push(&h->tq, t);
     else
         free(t);
-    if (h->q.n >= h->conf.batch || t != NULL)
+    if (h->q.n >= h->conf.batch || h->tq.n > 0)
         pthread_cond_signal(&h->cv);
     pthread_mutex_unlock(&h->mu);
 }

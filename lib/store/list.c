@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/schema.h"
 #include "store/store.h"
 
 static int grow(vitals_history_t *l, size_t size, void **items)
@@ -69,6 +70,25 @@ int vhlist_add_transition(vitals_history_t *l, const vitals_transition_t *t)
     }
     l->n++;
     return VITALS_OK;
+}
+
+int vhlist_add_row(vitals_history_t *l, const char *check,
+                   const char *const *col)
+{
+    int64_t t = col[0] != NULL ? strtoll(col[0], NULL, 10) : 0;
+
+    if (l->transitions) {
+        vitals_transition_t x = {check, t, col[1] != NULL,
+                                 vschema_status(col[1]),
+                                 vschema_status(col[2]), col[3]};
+
+        return vhlist_add_transition(l, &x);
+    }
+    vitals_run_t x = {t, col[1] != NULL ? strtoll(col[1], NULL, 10) : 0,
+                      vschema_status(col[2]), vschema_status(col[3]),
+                      col[4]};
+
+    return vhlist_add_run(l, &x);
 }
 
 void vhlist_clear(vitals_history_t *l)

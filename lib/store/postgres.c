@@ -322,26 +322,6 @@ static const char *val(PGresult *r, int row, int col)
     return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }
 
-/* Row i of r as a run or a transition of check, appended to out. */
-static int add_row(vitals_history_t *out, const char *check, PGresult *r,
-                   int i)
-{
-    int64_t t = strtoll(val(r, i, 0), NULL, 10);
-
-    if (out->transitions) {
-        vitals_transition_t x = {check, t, val(r, i, 1) != NULL,
-                                 vschema_status(val(r, i, 1)),
-                                 vschema_status(val(r, i, 2)), val(r, i, 3)};
-
-        return vhlist_add_transition(out, &x) == VITALS_OK ? 0 : -1;
-    }
-    vitals_run_t x = {t, strtoll(val(r, i, 1), NULL, 10),
-                      vschema_status(val(r, i, 2)),
-                      vschema_status(val(r, i, 3)), val(r, i, 4)};
-
-    return vhlist_add_run(out, &x) == VITALS_OK ? 0 : -1;
-}
-
 /* The runs (trans 0) or transitions (1) of check in [since, until),
  * newest first. */
 static int pg_list(vstore_t *s, int trans, const char *check, int64_t since,
@@ -359,8 +339,13 @@ static int pg_list(vstore_t *s, int trans, const char *check, int64_t since,
     int rc = r != NULL ? 0 : -1;
 
     out->transitions = trans;
-    for (int i = 0; rc == 0 && i < PQntuples(r); i++)
-        rc = add_row(out, check, r, i);
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+        const char *col[5];
+
+        for (int j = 0; j < 5 && j < PQnfields(r); j++)
+            col[j] = val(r, i, j);
+        rc = vhlist_add_row(out, check, col) == VITALS_OK ? 0 : -1;
+    }
     PQclear(r);
     return rc;
 }

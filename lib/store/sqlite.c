@@ -266,28 +266,6 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
-/* The current row of st as a run or a transition of check, appended to
- * out. */
-static int add_row(vitals_history_t *out, const char *check, sqlite3_stmt *st)
-{
-    int64_t t = sqlite3_column_int64(st, 0);
-
-    if (out->transitions) {
-        vitals_transition_t x = {check, t,
-                                 sqlite3_column_type(st, 1) != SQLITE_NULL,
-                                 vschema_status(col_text(st, 1)),
-                                 vschema_status(col_text(st, 2)),
-                                 col_text(st, 3)};
-
-        return vhlist_add_transition(out, &x) == VITALS_OK ? 0 : -1;
-    }
-    vitals_run_t x = {t, sqlite3_column_int64(st, 1),
-                      vschema_status(col_text(st, 2)),
-                      vschema_status(col_text(st, 3)), col_text(st, 4)};
-
-    return vhlist_add_run(out, &x) == VITALS_OK ? 0 : -1;
-}
-
 /* The runs (trans 0) or transitions (1) of check in [since, until),
  * newest first. */
 static int lite_list(vstore_t *s, int trans, const char *check,
@@ -312,8 +290,13 @@ static int lite_list(vstore_t *s, int trans, const char *check,
     pthread_mutex_lock(&l->rmu);
     st = query(s, l, sql[trans], check, since, until, (int64_t)limit);
     while (st != NULL && rc == 0 &&
-           (step_rc = sqlite3_step(st)) == SQLITE_ROW)
-        rc = add_row(out, check, st);
+           (step_rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *col[5];
+
+        for (int j = 0; j < 5 && j < sqlite3_column_count(st); j++)
+            col[j] = col_text(st, j);
+        rc = vhlist_add_row(out, check, col) == VITALS_OK ? 0 : -1;
+    }
     if (st == NULL || (rc == 0 && step_rc != SQLITE_DONE))
         rc = -1;
     sqlite3_finalize(st);

@@ -42,6 +42,13 @@ void vhist_conf_default(vhist_conf_t *c);
 /* Frees what c holds (path, dsn), not c. */
 void vhist_conf_clear(vhist_conf_t *c);
 
+/* Appends a row of a store's query, its columns as text (NULL: SQL NULL):
+ * a run (time_ns, duration_ns, status, result, error) or, when
+ * l->transitions, a transition (time_ns, from_status, to_status, error).
+ * 0 or VITALS_ENOMEM. */
+int vhlist_add_row(vitals_history_t *l, const char *check,
+                   const char *const *col);
+
 /* Called once per check by streaks. */
 typedef void (*vstore_streak_fn)(const char *check, const vstreak_t *s,
                                  void *data);

@@ -367,12 +367,13 @@ static void test_outage(void **state)
     free(log);
     rows = pg_value(db, "SELECT count(*) FROM vitals_runs");
     assert_true(rows >= seen);
-    /* No hole: consecutive runs at most a little over an interval apart. */
+    /* No hole the size of the outage (2 s): consecutive runs are an
+     * interval (100 ms) apart, more on a busy machine, never 1 s. */
     snprintf(sql, sizeof(sql),
              "SELECT max(d) FROM (SELECT time_ns - lag(time_ns) OVER (ORDER "
              "BY time_ns) AS d FROM vitals_runs) AS gaps");
     gap = pg_value(db, sql);
-    assert_true(gap > 0 && gap < 300000000LL);
+    assert_true(gap > 0 && gap < 1000000000LL);
 }
 
 int main(void)
