@@ -46,7 +46,7 @@ die() { log "$*"; exit 1; }
 # ---------------------------------------------------------------------------
 # Dependencies (Debian packages, as scripts/deps.sh does) and the build
 
-deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev"
+deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev python3"
 missing=""
 for p in $deps; do
   case $p in nginx) command -v nginx >/dev/null && continue ;; esac
