@@ -243,6 +243,12 @@ VITALS_EXTERN int vitals_set_state_dir(vitals_t *v, const char *path);
 /* The state directory (owned by v, until the next vitals_set_state_dir). */
 VITALS_EXTERN const char *vitals_state_dir(const vitals_t *v);
 
+/* The most worker threads that run checks at once (`max_workers` in the
+ * YAML; default 256, at least 1). The pool grows only for runs that wait
+ * and shrinks when idle; at the cap a due run waits for a free worker, its
+ * timeout counting. Applies from the next run on. VITALS_EINVAL for 0. */
+VITALS_EXTERN int vitals_set_max_workers(vitals_t *v, unsigned n);
+
 /* Starts the scheduler and the listeners. VITALS_ELISTEN when an address
  * cannot be bound; VITALS_EBUSY when already started. */
 VITALS_EXTERN int vitals_start(vitals_t *v);

@@ -24,6 +24,7 @@ typedef struct vconf {
     int64_t shutdown_delay_ms;
     int shutdown_fails_all;
     char *state_dir;
+    unsigned max_workers;
 } vconf_t;
 
 static void conf_clear(vconf_t *c)
@@ -109,6 +110,9 @@ static const vsetting_t process_settings[] = {
     {.key = "state_dir", .kind = VSET_STR, .flags = VSET_NONEMPTY,
      .offset = offsetof(vconf_t, state_dir),
      .doc = "where history and the control socket live"},
+    {.key = "max_workers", .kind = VSET_UINT,
+     .offset = offsetof(vconf_t, max_workers), .min = 1, .max = 4096,
+     .def = "256", .doc = "worker threads running checks, at most"},
     {0}};
 
 /* ------------------------------------------------------------------------
@@ -438,6 +442,7 @@ static void apply(vitals_t *v, vconf_t *c)
     vinstance_set_shutdown(v, c->shutdown_delay_ms, c->shutdown_fails_all);
     if (c->state_dir != NULL)
         vitals_set_state_dir(v, c->state_dir);
+    vitals_set_max_workers(v, c->max_workers);
     kept = vengine_apply(vitals_engine(v), c->checks, n);
     free(c->checks); /* the checks now belong to the engine */
     c->checks = NULL;
