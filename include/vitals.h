@@ -146,7 +146,7 @@ typedef void (*vitals_check_fn)(vitals_result_t *r, void *data);
 /* Registers a check that calls fn(r, data). name and opts are borrowed.
  * data is owned by the instance from now on: free_data(data) is called when
  * the check is removed or the instance freed, and also when this call fails.
- * Names are 1-128 characters of [A-Za-z0-9._-].
+ * Names are 1-128 characters of [A-Za-z0-9._-], other than "." and "..".
  * Returns 0, VITALS_EEXIST, VITALS_EINVAL or VITALS_ENOMEM. */
 VITALS_EXTERN int vitals_add_check(vitals_t *v, const char *name,
                                    const vitals_check_opts_t *opts,

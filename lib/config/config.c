@@ -344,7 +344,7 @@ static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
     if (!vcheck_name_valid(name))
         verrs_add(e, key,
                   "invalid check name '%s': use 1 to 128 letters, digits, "
-                  "'.', '_' or '-'",
+                  "'.', '_' or '-', other than '.' and '..'",
                   name);
     vset_read(check_settings, m, &cc, what, e);
     for (cc.ntags = 0; cc.tags && cc.tags[cc.ntags]; cc.ntags++)
