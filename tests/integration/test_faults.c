@@ -203,38 +203,56 @@ static int64_t probes(vd_t *d, const char *path, int n, int gap_ms)
  * Worker threads and plugin processes
  */
 
-static void test_exec_burst_threads(void **state)
+/* Starts vitalsd with 10 exec checks of /bin/sleep SECONDS due at once
+ * after DELAY, and header (top-level keys) first. */
+static vd_t *start_burst(const char *header, const char *seconds,
+                         const char *delay)
 {
     char *cfg = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&cfg, &len);
     vd_t *d;
-    int idle, peak = 0;
 
-    (void)state;
-    fprintf(f, "listen: [\"127.0.0.1:0\"]\nshutdown_delay: 0s\nchecks:\n");
-    fprintf(f, "  first: {type: disk, path: /, interval: 30s}\n");
+    fprintf(f, "listen: [\"127.0.0.1:0\"]\nshutdown_delay: 0s\n%schecks:\n",
+            header);
     for (int i = 0; i < 10; i++)
-        fprintf(f, "  s%d: {type: exec, command: [/bin/sleep, \"0.1\"], "
-                   "interval: 30s, initial_delay: 1500ms}\n",
-                i);
+        fprintf(f, "  s%d: {type: exec, command: [/bin/sleep, \"%s\"], "
+                   "interval: 30s, timeout: 5s, initial_delay: %s}\n",
+                i, seconds, delay);
     fclose(f);
     d = vd_start("%s", cfg);
     free(cfg);
-    /* Before the burst: the daemon's own threads, and the workers of the
-     * first check. */
-    usleep(1000000);
-    idle = threads_of(d->pid);
-    assert_true(idle > 0);
-    /* The burst: 10 runs of 0.1 s due at once. Before the fix one that
-     * waited 20 ms made the pool spawn up to its cap of 512 threads. */
-    for (int64_t until = now_ms() + 1500; now_ms() < until;) {
-        int n = threads_of(d->pid);
+    return d;
+}
+
+/* The most threads pid had, sampled every 2 ms for ms. */
+static int peak_threads(pid_t pid, int ms)
+{
+    int peak = 0;
+
+    for (int64_t until = now_ms() + ms; now_ms() < until;) {
+        int n = threads_of(pid);
 
         if (n > peak)
             peak = n;
         usleep(2000);
     }
+    return peak;
+}
+
+static void test_exec_burst_threads(void **state)
+{
+    vd_t *d = start_burst("", "0.1", "1500ms");
+    int idle, peak;
+
+    (void)state;
+    /* Before the burst: the daemon's own threads. */
+    usleep(1000000);
+    idle = threads_of(d->pid);
+    assert_true(idle > 0);
+    /* The burst: 10 runs of 0.1 s due at once. Before the fix one that
+     * waited 20 ms made the pool spawn up to its cap of 512 threads. */
+    peak = peak_threads(d->pid, 1500);
     print_message("threads: %d idle, %d at most during the burst\n", idle,
                   peak);
     /* One worker per run at once, plus a small constant. */
@@ -250,33 +268,14 @@ static int healthy(json_t *j, void *arg)
 
 static void test_max_workers(void **state)
 {
-    char *cfg = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&cfg, &len);
-    vd_t *d;
-    int idle, peak = 0;
+    vd_t *d = start_burst("max_workers: 3\n", "0.2", "1s");
+    int idle;
     json_t *j;
 
     (void)state;
-    fprintf(f, "listen: [\"127.0.0.1:0\"]\nshutdown_delay: 0s\n"
-               "max_workers: 3\nchecks:\n");
-    for (int i = 0; i < 10; i++)
-        fprintf(f, "  s%d: {type: exec, command: [/bin/sleep, \"0.2\"], "
-                   "interval: 30s, timeout: 5s, initial_delay: 1s}\n",
-                i);
-    fclose(f);
-    d = vd_start("%s", cfg);
-    free(cfg);
     usleep(700000);
     idle = threads_of(d->pid);
-    for (int64_t until = now_ms() + 2000; now_ms() < until;) {
-        int n = threads_of(d->pid);
-
-        if (n > peak)
-            peak = n;
-        usleep(2000);
-    }
-    assert_true(peak <= idle + 3);
+    assert_true(peak_threads(d->pid, 2000) <= idle + 3);
     /* Every run got its turn: 10 x 0.2 s on 3 workers. */
     j = vd_poll(d, "/ext/health", healthy, NULL, 3000);
     assert_true(json_is_true(json_object_get(j, "healthy")));
