@@ -226,6 +226,16 @@ VITALS_EXTERN int vitals_listen_tls(vitals_t *v, const char *address,
                                     const char *cert_file,
                                     const char *key_file, char **err);
 
+/* Adds a listener as one entry of `listen:` in the YAML configuration
+ * writes it (docs/config.md), given as a JSON object text: the HTTP(S)
+ * keys {"address", "tls"}, or {"address": "127.0.0.1:5555", "kind":
+ * "agent", "degraded_weight": 30} for HAProxy's agent-check, or {"kind":
+ * "grpc", ...} for gRPC health checking. Before vitals_start only
+ * (VITALS_EBUSY after). On VITALS_ECONFIG, *err (when err is not NULL)
+ * receives a new message to free(). */
+VITALS_EXTERN int vitals_add_listener(vitals_t *v, const char *settings_json,
+                                      char **err);
+
 /* Configures how checks are served, with the keys `endpoints`, `access`,
  * `limits` and `access_log` of the YAML configuration (docs/config.md) as
  * a JSON object text, e.g. {"endpoints": {"report": {"status_codes":
@@ -247,7 +257,8 @@ VITALS_EXTERN const char *vitals_state_dir(const vitals_t *v);
  * cannot be bound; VITALS_EBUSY when already started. */
 VITALS_EXTERN int vitals_start(vitals_t *v);
 
-/* The port the i-th listener is bound to after vitals_start, or -1. */
+/* The port the i-th listener (in the order they were added, of any kind)
+ * is bound to after vitals_start, or -1. */
 VITALS_EXTERN int vitals_listen_port(const vitals_t *v, size_t i);
 
 /* Stops accepting connections, lets requests in flight finish (up to

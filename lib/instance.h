@@ -26,6 +26,10 @@ vroutes_t *vinstance_routes(vitals_t *v);
  * started, a change is only logged, as it needs a restart. */
 void vinstance_set_listen(vitals_t *v, vlisten_t *l, size_t n);
 
+/* Adds one listener (taking *l's contents and freeing l): before the
+ * start only (VITALS_EBUSY after). */
+int vinstance_add_listen(vitals_t *v, vlisten_t *l);
+
 /* Serves v on one listener without a socket, for the fuzzer (see
  * vserver_start_unbound): the daemon to add connections to, or NULL. Stop
  * it with vitals_stop. */

@@ -11,6 +11,7 @@
 #include "checks/check_type.h"
 #include "config/vnode.h"
 #include "instance.h"
+#include "listen/kind.h"
 #include "listen/tlsfiles.h"
 #include "util/addr.h"
 
@@ -20,6 +21,7 @@ struct vitals {
     vroutes_t *routes; /* what the server serves (and will, before start) */
     vlisten_t *listen;
     size_t nlisten;
+    void **running; /* per listen entry of another kind than HTTP */
     int started;
     char *state_dir;
     int64_t shutdown_delay_ms; /* how long vitals_drain says to serve */
@@ -334,7 +336,9 @@ static int listen_differs(const vitals_t *v, const vlisten_t *l, size_t n)
     for (size_t i = 0; i < n; i++) {
         const vlisten_t *a = &v->listen[i], *b = &l[i];
 
-        if (strcmp(a->address, b->address) != 0 ||
+        if (strcmp(a->address, b->address) != 0 || a->kind != b->kind ||
+            !a->fingerprint != !b->fingerprint ||
+            (a->fingerprint && strcmp(a->fingerprint, b->fingerprint)) ||
             !a->cert_pem != !b->cert_pem ||
             (a->cert_pem && (strcmp(a->cert_pem, b->cert_pem) != 0 ||
                              strcmp(a->key_pem, b->key_pem) != 0)))
@@ -411,12 +415,80 @@ static int source_push(void *ctx, const char *name, vitals_status_t status,
     return vengine_push(ctx, name, status, output);
 }
 
+static int source_subscribe(void *ctx,
+                            void (*fn)(vitals_snapshot_t *s, void *data),
+                            void *data)
+{
+    return vengine_subscribe(ctx, fn, data);
+}
+
+static void source_unsubscribe(void *ctx,
+                               void (*fn)(vitals_snapshot_t *s, void *data),
+                               void *data)
+{
+    vengine_unsubscribe(ctx, fn, data);
+}
+
 static vsource_t source(vitals_t *v)
 {
-    vsource_t src = {source_snapshot, source_generation, source_log,
-                     {source_push, v->engine}, v->engine};
+    vsource_t src = {source_snapshot,    source_generation,
+                     source_log,         {source_push, v->engine},
+                     v->engine,          source_subscribe,
+                     source_unsubscribe};
 
     return src;
+}
+
+int vinstance_add_listen(vitals_t *v, vlisten_t *l)
+{
+    vlisten_t *grown;
+
+    if (v->started || (grown = realloc(v->listen, (v->nlisten + 1) *
+                                                      sizeof(*grown))) ==
+                          NULL) {
+        vlisten_free(l, 1);
+        return v->started ? VITALS_EBUSY : VITALS_ENOMEM;
+    }
+    v->listen = grown;
+    v->listen[v->nlisten++] = *l;
+    free(l);
+    return VITALS_OK;
+}
+
+/* Starts the HTTP listeners as one server, then each of another kind. */
+static int start_listeners(vitals_t *v, const vsource_t *src)
+{
+    vlisten_t *http = calloc(v->nlisten + 1, sizeof(*http));
+    size_t nhttp = 0;
+    int rc = VITALS_ENOMEM;
+
+    if (http == NULL ||
+        (v->running = calloc(v->nlisten + 1, sizeof(void *))) == NULL) {
+        free(http);
+        return rc;
+    }
+    for (size_t i = 0; i < v->nlisten; i++)
+        if (v->listen[i].kind == NULL)
+            http[nhttp++] = v->listen[i]; /* borrowed for the call */
+    v->server = vserver_start(src, v->routes, http, nhttp, &rc);
+    free(http);
+    for (size_t i = 0; i < v->nlisten && v->server != NULL; i++) {
+        const vlistener_kind_t *k = v->listen[i].kind;
+
+        if (k != NULL &&
+            (v->running[i] = k->start(src, &v->listen[i], &rc)) == NULL)
+            return rc;
+    }
+    return v->server != NULL ? VITALS_OK : rc;
+}
+
+static void stop_listeners(vitals_t *v)
+{
+    for (size_t i = 0; v->running != NULL && i < v->nlisten; i++)
+        if (v->running[i] != NULL)
+            v->listen[i].kind->stop(v->running[i]);
+    free(v->running);
+    v->running = NULL;
 }
 
 int vitals_start(vitals_t *v)
@@ -437,8 +509,7 @@ int vitals_start(vitals_t *v)
         return rc;
     v->started = 1;
     src = source(v);
-    if ((v->server = vserver_start(&src, v->routes, v->listen, v->nlisten,
-                                   &rc)) == NULL) {
+    if ((rc = start_listeners(v, &src)) != VITALS_OK) {
         vitals_stop(v, 0);
         return rc;
     }
@@ -457,13 +528,23 @@ struct MHD_Daemon *vinstance_serve_unbound(vitals_t *v)
 
 int vitals_listen_port(const vitals_t *v, size_t i)
 {
-    return v != NULL ? vserver_port(v->server, i) : -1;
+    size_t nhttp = 0;
+
+    if (v == NULL || i >= v->nlisten || v->running == NULL)
+        return v != NULL && v->nlisten == 0 ? vserver_port(v->server, i)
+                                            : -1;
+    if (v->listen[i].kind != NULL)
+        return v->listen[i].kind->port(v->running[i]);
+    for (size_t j = 0; j < i; j++)
+        nhttp += v->listen[j].kind == NULL;
+    return vserver_port(v->server, nhttp);
 }
 
 void vitals_stop(vitals_t *v, int64_t grace_ms)
 {
     if (v == NULL)
         return;
+    stop_listeners(v);
     vserver_stop(v->server, grace_ms);
     v->server = NULL;
     if (!v->started)

@@ -25,17 +25,38 @@ typedef struct vsource {
     void (*log)(void *ctx, vitals_log_level_t level, const char *msg);
     vactions_t act;
     void *ctx;
+    /* Calls fn(snapshot, data) after every publication, starting with the
+     * current one, until unsubscribed; fn only hands the snapshot on (see
+     * vengine_subscribe). 0, or VITALS_ENOMEM. */
+    int (*subscribe)(void *ctx, void (*fn)(vitals_snapshot_t *s, void *data),
+                     void *data);
+    void (*unsubscribe)(void *ctx,
+                        void (*fn)(vitals_snapshot_t *s, void *data),
+                        void *data);
 } vsource_t;
 
-/* A listener: an address, and for HTTPS the certificate and key (PEM). */
+struct vlistener_kind;
+
+/* A listener: an address, and for HTTPS the certificate and key (PEM).
+ * Listeners of another kind than HTTP (listen/kind.h) carry their own
+ * settings. */
 typedef struct vlisten {
     char *address;
     char *cert_pem, *key_pem; /* NULL for plain HTTP */
+    const struct vlistener_kind *kind; /* NULL: HTTP */
+    void *conf;         /* the kind's settings (owned), or NULL */
+    char *fingerprint;  /* how it was configured, to tell a change */
 } vlisten_t;
 
 /* listeners.c */
 int vlisten_add(vlisten_t **a, size_t *n, const char *address,
                 const char *cert_pem, const char *key_pem);
+/* The same for a listener of kind (NULL: HTTP), taking conf (freed with
+ * the kind's settings table, also on failure); fingerprint borrowed. */
+int vlisten_add_kind(vlisten_t **a, size_t *n, const char *address,
+                     const char *cert_pem, const char *key_pem,
+                     const struct vlistener_kind *kind, void *conf,
+                     const char *fingerprint);
 void vlisten_free(vlisten_t *a, size_t n);
 /* Binds a listening socket for addr; -1 with a reason in *why. */
 int vlisten_bind(const char *addr, const char **why);

@@ -9,36 +9,59 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "listen/http.h"
+#include "listen/kind.h"
 #include "util/addr.h"
+
+static void free_conf(const vlistener_kind_t *kind, void *conf)
+{
+    if (kind != NULL && conf != NULL)
+        vset_free(kind->settings, conf);
+    free(conf);
+}
 
 static void listen_clear(vlisten_t *l)
 {
     free(l->address);
     free(l->cert_pem);
     free(l->key_pem);
+    free_conf(l->kind, l->conf);
+    free(l->fingerprint);
 }
 
-int vlisten_add(vlisten_t **a, size_t *n, const char *address,
-                const char *cert_pem, const char *key_pem)
+int vlisten_add_kind(vlisten_t **a, size_t *n, const char *address,
+                     const char *cert_pem, const char *key_pem,
+                     const vlistener_kind_t *kind, void *conf,
+                     const char *fingerprint)
 {
     vlisten_t *grown = realloc(*a, (*n + 1) * sizeof(**a)), *l;
 
-    if (grown == NULL)
+    if (grown == NULL) {
+        free_conf(kind, conf);
         return VITALS_ENOMEM;
+    }
     *a = grown;
     l = &grown[*n];
     memset(l, 0, sizeof(*l));
+    l->kind = kind;
+    l->conf = conf;
     l->address = strdup(address);
     l->cert_pem = cert_pem ? strdup(cert_pem) : NULL;
     l->key_pem = key_pem ? strdup(key_pem) : NULL;
+    l->fingerprint = fingerprint ? strdup(fingerprint) : NULL;
     if (l->address == NULL || (cert_pem && !l->cert_pem) ||
-        (key_pem && !l->key_pem)) {
+        (key_pem && !l->key_pem) || (fingerprint && !l->fingerprint)) {
         listen_clear(l);
         return VITALS_ENOMEM;
     }
     (*n)++;
     return VITALS_OK;
+}
+
+int vlisten_add(vlisten_t **a, size_t *n, const char *address,
+                const char *cert_pem, const char *key_pem)
+{
+    return vlisten_add_kind(a, n, address, cert_pem, key_pem, NULL, NULL,
+                            NULL);
 }
 
 void vlisten_free(vlisten_t *a, size_t n)
