@@ -31,10 +31,9 @@ const creds = tls >= 0
   ? grpc.credentials.createSsl(readFileSync(args.splice(tls, 2)[1]))
   : grpc.credentials.createInsecure();
 const [cmd, port, ...rest] = args;
-const options = tls >= 0 ? { 'grpc.ssl_target_name_override': 'localhost' } : {};
 
 function client() {
-  return new Health(`127.0.0.1:${port}`, creds, options);
+  return new Health(`127.0.0.1:${port}`, creds);
 }
 
 function deadline(ms) {
