@@ -283,6 +283,32 @@ static void test_config_errors(void **state)
     free(err);
 }
 
+/* The examples of docs/endpoints.md are valid configurations: the
+ * vitalsd beside HAProxy, and the Kubernetes sidecar's (in its
+ * ConfigMap). */
+static void test_examples_are_valid(void **state)
+{
+    const char *src = getenv("VITALS_SRC") ? getenv("VITALS_SRC") : ".";
+    char a[256], b[256], *out = NULL, *err = NULL;
+    char *check_a[] = {(char *)vitalsd_path(), "--check-config", a, NULL};
+    char *check_b[] = {(char *)vitalsd_path(), "--check-config", b, NULL};
+
+    (void)state;
+    snprintf(a, sizeof(a), "%s/examples/haproxy/vitals.yaml", src);
+    snprintf(b, sizeof(b), "%s/k8s-vitals.yaml", dir);
+    sh("sed -n '/vitals.yaml: |/,/^---/{/vitals.yaml: |/d;/^---/d;s/^    "
+       "//;p}' %s/examples/kubernetes/grpc-probes.yaml > %s",
+       src, b);
+    if (run_cmd(check_a, &out, &err) != 0)
+        fail_msg("%s: %s", a, err);
+    free(out);
+    free(err);
+    if (run_cmd(check_b, &out, &err) != 0)
+        fail_msg("%s: %s", b, err);
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_tls_alpn_h2),
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_examples_are_valid),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
