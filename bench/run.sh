@@ -12,7 +12,9 @@
 # of the ports used, 18500), BENCH_OUT (the JSON file to write),
 # BENCH_NO_BUILD=1 (use the vitalsd already in BUILD_DIR), BENCH_VERSION
 # (what to call that build in the results; default: git describe),
-# BENCH_DEBUG=1 (print each serving run's CPU accounting on stderr).
+# BENCH_DEBUG=1 (print each serving run's CPU accounting on stderr),
+# BENCH_LISTENER_DURATION (s per listener run, 10), BENCH_ONLY=listeners
+# (run only section 6, the agent and gRPC listeners).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +45,7 @@ die() { log "$*"; exit 1; }
 # ---------------------------------------------------------------------------
 # Dependencies (Debian packages, as scripts/deps.sh does) and the build
 
-deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev"
+deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev haproxy nghttp2-client"
 missing=""
 for p in $deps; do
   case $p in nginx) command -v nginx >/dev/null && continue ;; esac
@@ -228,6 +230,16 @@ wrk_run() {
     }' "$out" >>"$SERVING"
 }
 
+# shellcheck source=bench/listeners.sh
+. "$ROOT/bench/listeners.sh"
+write_json() {
+  mkdir -p "$(dirname "$OUT")"
+  jq -Rn '[inputs | split("\t") | {k: (.[0] | split(".") | map(tonumber? // .)),
+            v: (.[1] | if startswith("s:") then .[2:] else (tonumber? // .) end)}]
+          | reduce .[] as $x ({}; setpath($x.k; $x.v))' <"$KV" >"$OUT"
+}
+J() { jq -r "$1" "$OUT"; }
+
 # What this build of vitalsd knows: the `file` check type; the per-client
 # connection limit (default 64), raised so that 200 wrk connections from
 # 127.0.0.1 are all accepted.
@@ -264,6 +276,19 @@ kv settings.rounds "$ROUNDS"
 kv settings.sched_seconds "$SCHED_DUR"
 kv settings.startup_reps "$STARTUP_REPS"
 log "machine: $(nproc) x $CPU_MODEL, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "${BENCH_ONLY:-}" = listeners ]; then
+  listeners_bench
+  kv settings.total_seconds $(($(date +%s) - T_START))
+  kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+  write_json
+  echo
+  echo "vitals bench (section 6 only)  $(J .machine.date)  $(J .machine.nproc) x $(J .machine.cpu)  load $(J .machine.loadavg) -> $(J .machine.loadavg_end)  vitals $(J .versions.vitals)"
+  echo
+  listeners_table
+  echo "wrote $OUT ($(J .settings.total_seconds) s)"
+  exit 0
+fi
 
 # ---------------------------------------------------------------------------
 # 1. Serving, and 2. footprint with 10 checks
@@ -582,6 +607,8 @@ mapfile -t ratios < <(awk '$1 == "none" {n[++i] = $7} $1 == "hung" {printf "%.4f
 kv isolation.p99_ratio "$(median "${ratios[@]}")"
 for ((r = 0; r < ${#ratios[@]}; r++)); do kv "isolation.rounds.p99_ratio.$r" "${ratios[$r]}"; done
 
+listeners_bench
+
 T_END=$(date +%s)
 kv settings.total_seconds $((T_END - T_START))
 kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -589,12 +616,8 @@ kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 # ---------------------------------------------------------------------------
 # The JSON and the table
 
-mkdir -p "$(dirname "$OUT")"
-jq -Rn '[inputs | split("\t") | {k: (.[0] | split(".") | map(tonumber? // .)),
-          v: (.[1] | if startswith("s:") then .[2:] else (tonumber? // .) end)}]
-        | reduce .[] as $x ({}; setpath($x.k; $x.v))' <"$KV" >"$OUT"
+write_json
 
-J() { jq -r "$1" "$OUT"; }
 pct() { awk -v x="$1" 'BEGIN { printf "%.1f%%", x * 100 }'; }
 mib() { awk -v x="$1" 'BEGIN { printf "%.1f MiB", x / 1024 }'; }
 verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN { ok = op == "<=" ? x <= t : x >= t; print ok ? "met" : "MISSED" }'; }
@@ -684,4 +707,5 @@ echo " seconds from exec to 100 running (10 s wait at most, then measured anyway
 printf '%-44s %8s     %s\n' "the 10 cheap checks failing, worst round" "$(J .isolation.hung.cheap_failing_max)/10" \
   "0 (a hung check delays no other): $(verdict "$(J .isolation.hung.cheap_failing_max)" "<=" 0)"
 echo
+listeners_table
 echo "wrote $OUT ($(J .settings.total_seconds) s)"

@@ -191,11 +191,11 @@ static void conn_close(agent_t *a, aconn_t *c)
 {
     char sink[256];
 
-    /* Read what is left so that close() sends FIN, not RST, which could
-     * discard the line before HAProxy reads it. */
-    shutdown(c->fd, SHUT_WR);
-    while (recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
-        continue;
+    /* A client that sent more than we read: take the rest, so that close()
+     * sends FIN, not an RST that could discard the line unread. */
+    if (c->len == AGENT_MAX_REQUEST)
+        while (recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+            continue;
     close(c->fd);
     c->fd = -1;
     a->nconns--;
@@ -252,15 +252,16 @@ static void accept_all(agent_t *a, int64_t now)
             close(fd);
             continue;
         }
-        ev.data.ptr = c;
-        if (epoll_ctl(a->loop.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-            close(fd);
-            continue;
-        }
         c->fd = fd;
         c->len = 0;
         c->deadline = now + a->conf->read_timeout_ms * VCLOCK_MS;
         a->nconns++;
+        /* HAProxy sends agent-send as it connects: it is often here
+         * already, and the connection is answered without being polled. */
+        conn_read(a, c);
+        ev.data.ptr = c;
+        if (c->fd >= 0 && epoll_ctl(a->loop.epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+            conn_close(a, c);
     }
     if (rc < 0)
         vlisten_log(&a->src, VITALS_LOG_WARN, "agent %s: accept: %s",

@@ -5,6 +5,8 @@
  * streams hear of a change at once, without polling. Connections are
  * bounded in number, in the time they take to open and in idle time. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -49,6 +51,8 @@ static const vsetting_t grpc_settings[] = {
 /* The HTTP/2 preface and the SETTINGS frame's header: a client that sent
  * this much is past the handshake. */
 #define HANDSHAKE_BYTES (24 + 9)
+/* Output gathered before a write. */
+#define OUT_BATCH 16384
 /* How long stopping waits for the last trailers and GOAWAYs to go out. */
 #define STOP_FLUSH_MS 1000
 
@@ -59,7 +63,7 @@ struct gconn {
     SSL *ssl;
     vgrpc_session_t *sess;
     uint8_t *pend; /* bytes the session gave that the socket did not take */
-    size_t pend_len, pend_off;
+    size_t pend_len, pend_off, pend_cap;
     size_t bytes_in;
     int64_t opened, last_active;
     int tls_wants_write;
@@ -162,28 +166,33 @@ static void conn_close(grpc_t *g, gconn_t *c)
     free(c);
 }
 
-/* Keeps len bytes of data that the socket did not take. */
+/* Appends len bytes the session gave to what waits for the socket. */
 static int keep(gconn_t *c, const uint8_t *data, size_t len)
 {
-    uint8_t *p = malloc(len);
+    if (c->pend_len + len > c->pend_cap) {
+        size_t cap = c->pend_cap ? c->pend_cap : OUT_BATCH;
+        uint8_t *p;
 
-    if (p == NULL)
-        return -1;
-    memcpy(p, data, len);
-    free(c->pend);
-    c->pend = p;
-    c->pend_len = len;
-    c->pend_off = 0;
+        while (cap < c->pend_len + len)
+            cap *= 2;
+        if ((p = realloc(c->pend, cap)) == NULL)
+            return -1;
+        c->pend = p;
+        c->pend_cap = cap;
+    }
+    memcpy(c->pend + c->pend_len, data, len);
+    c->pend_len += len;
     return 0;
 }
 
-/* Writes what the session has to send, as far as the socket takes it.
- * 0, or -1 when the connection is broken. */
+/* Writes what the session has to send, as far as the socket takes it,
+ * gathering frames into one write (a HEADERS, DATA and trailers in one
+ * segment, not three). 0, or -1 when the connection is broken. */
 static int flush(gconn_t *c)
 {
     for (;;) {
         const uint8_t *data;
-        ssize_t n, w;
+        ssize_t n = 0, w;
 
         if (c->pend_off < c->pend_len) {
             w = conn_out(c, c->pend + c->pend_off, c->pend_len - c->pend_off);
@@ -194,15 +203,15 @@ static int flush(gconn_t *c)
             c->pend_off += (size_t)w;
             continue;
         }
-        if ((n = vgrpc_send(c->sess, &data)) <= 0)
-            return (int)n;
-        w = conn_out(c, data, (size_t)n);
-        if (w < 0 && w != IO_AGAIN)
+        c->pend_off = c->pend_len = 0;
+        while (c->pend_len < OUT_BATCH &&
+               (n = vgrpc_send(c->sess, &data)) > 0)
+            if (keep(c, data, (size_t)n) != 0)
+                return -1;
+        if (n < 0)
             return -1;
-        if (w == IO_AGAIN)
-            w = 0;
-        if (w < n && keep(c, data + w, (size_t)(n - w)) != 0)
-            return -1;
+        if (c->pend_len == 0)
+            return 0;
     }
 }
 
@@ -252,9 +261,12 @@ static gconn_t *conn_new(grpc_t *g, int fd, int64_t now)
 {
     gconn_t *c = calloc(1, sizeof(*c));
     struct epoll_event ev = {.events = EPOLLIN};
+    int one = 1;
 
     if (c == NULL)
         return NULL;
+    /* Writes are gathered already: what is written should leave now. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->fd = fd;
     c->opened = c->last_active = now;
     if ((c->sess = vgrpc_session_new(&g->lim, current, g,
