@@ -4,8 +4,6 @@
  * and close, as HAProxy's agent protocol expects. One thread polls every
  * connection; a connection never waits for a check. */
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,13 +162,10 @@ typedef struct aconn {
 } aconn_t;
 
 typedef struct agent {
+    vloop_t loop; /* first: vloop_port reads it */
     vsource_t src;
     const agent_conf_t *conf; /* owned by the instance's listen list */
     char *address;
-    vloop_t loop;
-    pthread_t thread;
-    int running;
-    atomic_int stopping;
     aconn_t *conns;
     size_t nconns;
     vitals_snapshot_t *snap; /* the loop's: refreshed per generation */
@@ -294,7 +289,7 @@ static void *agent_loop(void *arg)
     struct epoll_event evs[64];
     int timeout = -1;
 
-    while (!a->stopping) {
+    while (!atomic_load(&a->loop.stopping)) {
         int n = epoll_wait(a->loop.epfd, evs, 64, timeout);
         int64_t now = vclock_mono(&vclock_system);
 
@@ -345,31 +340,19 @@ static void *agent_start(const vsource_t *src, const vlisten_t *l, int *rc)
         agent_free(a);
         return NULL;
     }
-    if (pthread_create(&a->thread, NULL, agent_loop, a) != 0) {
-        *rc = VITALS_ESYS;
+    if ((*rc = vloop_run(&a->loop, agent_loop, a)) != VITALS_OK) {
         agent_free(a);
         return NULL;
     }
-    a->running = 1;
     return a;
-}
-
-static int agent_port(const void *running)
-{
-    return ((const agent_t *)running)->loop.port;
 }
 
 static void agent_stop(void *running)
 {
-    agent_t *a = running;
-
-    if (a == NULL)
+    if (running == NULL)
         return;
-    a->stopping = 1;
-    vloop_wake(&a->loop);
-    if (a->running)
-        pthread_join(a->thread, NULL);
-    agent_free(a);
+    vloop_stop(running);
+    agent_free(running);
 }
 
 const vlistener_kind_t vlistener_agent = {
@@ -377,6 +360,6 @@ const vlistener_kind_t vlistener_agent = {
     .settings = agent_settings,
     .conf_size = sizeof(agent_conf_t),
     .start = agent_start,
-    .port = agent_port,
+    .port = vloop_port,
     .stop = agent_stop,
 };

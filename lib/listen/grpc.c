@@ -10,7 +10,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,15 +69,14 @@ struct gconn {
 };
 
 typedef struct grpc {
+    vloop_t loop; /* first: vloop_port reads it */
     vsource_t src;
     const grpc_conf_t *conf; /* owned by the instance's listen list */
     vgrpc_limits_t lim;
     char *address;
     SSL_CTX *tls;
-    vloop_t loop;
-    pthread_t thread;
-    int running, subscribed;
-    atomic_int stopping, news;
+    int subscribed;
+    atomic_int news;
     gconn_t *conns;
     size_t nconns;
     vitals_snapshot_t *snap; /* the loop's: refreshed per generation */
@@ -373,7 +371,7 @@ static void *grpc_loop(void *arg)
     struct epoll_event evs[64];
     int timeout = -1;
 
-    while (!atomic_load(&g->stopping)) {
+    while (!atomic_load(&g->loop.stopping)) {
         int n = epoll_wait(g->loop.epfd, evs, 64, timeout);
         int64_t now = vclock_mono(&vclock_system);
 
@@ -516,31 +514,19 @@ static void *grpc_start(const vsource_t *src, const vlisten_t *l, int *rc)
         return NULL;
     }
     g->subscribed = 1;
-    if (pthread_create(&g->thread, NULL, grpc_loop, g) != 0) {
-        *rc = VITALS_ESYS;
+    if ((*rc = vloop_run(&g->loop, grpc_loop, g)) != VITALS_OK) {
         grpc_free(g);
         return NULL;
     }
-    g->running = 1;
     return g;
-}
-
-static int grpc_port(const void *running)
-{
-    return ((const grpc_t *)running)->loop.port;
 }
 
 static void grpc_stop(void *running)
 {
-    grpc_t *g = running;
-
-    if (g == NULL)
+    if (running == NULL)
         return;
-    atomic_store(&g->stopping, 1);
-    vloop_wake(&g->loop);
-    if (g->running)
-        pthread_join(g->thread, NULL);
-    grpc_free(g);
+    vloop_stop(running);
+    grpc_free(running);
 }
 
 const vlistener_kind_t vlistener_grpc = {
@@ -549,6 +535,6 @@ const vlistener_kind_t vlistener_grpc = {
     .conf_size = sizeof(grpc_conf_t),
     .tls = 1,
     .start = grpc_start,
-    .port = grpc_port,
+    .port = vloop_port,
     .stop = grpc_stop,
 };

@@ -6,6 +6,9 @@
 #ifndef VITALS_KIND_H
 #define VITALS_KIND_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "config/settings.h"
 #include "listen/http.h"
 
@@ -54,6 +57,9 @@ int vlisten_parse_details(vnode_t *node, void *field, verrs_t *e);
  * data.ptr NULL for the socket and &wake for the eventfd. */
 typedef struct vloop {
     int lfd, wake, epfd, port;
+    pthread_t thread;
+    int running;          /* the thread was started */
+    atomic_int stopping;  /* the thread's loop ends when set */
 } vloop_t;
 
 /* Binds address and makes the epoll set, logging "listening on ADDRESS
@@ -62,6 +68,13 @@ typedef struct vloop {
 int vloop_open(vloop_t *lp, const vsource_t *src, const char *address,
                const char *name);
 void vloop_wake(vloop_t *lp);
+/* Runs fn(arg) on the loop's thread. 0, or VITALS_ESYS. */
+int vloop_run(vloop_t *lp, void *(*fn)(void *), void *arg);
+/* Sets stopping, wakes the thread and waits for it (if it runs). */
+void vloop_stop(vloop_t *lp);
+/* The port of a running listener whose struct starts with its vloop_t:
+ * the kinds' port function. */
+int vloop_port(const void *running);
 /* Reads the eventfd's counter back to 0. */
 void vloop_drain(vloop_t *lp);
 void vloop_close(vloop_t *lp);

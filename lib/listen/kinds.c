@@ -161,6 +161,28 @@ void vloop_wake(vloop_t *lp)
         return;
 }
 
+int vloop_run(vloop_t *lp, void *(*fn)(void *), void *arg)
+{
+    if (pthread_create(&lp->thread, NULL, fn, arg) != 0)
+        return VITALS_ESYS;
+    lp->running = 1;
+    return VITALS_OK;
+}
+
+void vloop_stop(vloop_t *lp)
+{
+    atomic_store(&lp->stopping, 1);
+    vloop_wake(lp);
+    if (lp->running)
+        pthread_join(lp->thread, NULL);
+    lp->running = 0;
+}
+
+int vloop_port(const void *running)
+{
+    return ((const vloop_t *)running)->port;
+}
+
 void vloop_drain(vloop_t *lp)
 {
     uint64_t n;
