@@ -327,9 +327,11 @@ static int expire(grpc_t *g, int64_t now)
             due = c->last_active + g->conf->idle_timeout_ms * VCLOCK_MS;
         else
             continue; /* a call (a Watch) is open: not idle */
-        if (due <= now)
+        if (due <= now) {
+            vgrpc_shutdown(c->sess); /* a GOAWAY: the client may retry */
+            flush(c);
             conn_close(g, c);
-        else if (due < next)
+        } else if (due < next)
             next = due;
     }
     return next == INT64_MAX ? -1 : (int)((next - now) / VCLOCK_MS + 1);

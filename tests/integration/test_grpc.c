@@ -4,10 +4,13 @@
  * arrives within one check interval; unknown names; the stream ends
  * cleanly on shutdown), a kubelet-style probe with a 1 s deadline, and
  * TLS with ALPN h2. */
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -256,6 +259,69 @@ static void test_tls_alpn_h2(void **state)
     assert_int_equal(vd_stop(d), 0);
 }
 
+/* Reads from fd until EOF (at most 3 s): the ms it took, and whether a
+ * GOAWAY frame came. */
+static int64_t read_to_eof(int fd, int *goaway)
+{
+    uint8_t buf[4096];
+    size_t len = 0;
+    int64_t t0 = now_ms();
+    struct timeval tv = {3, 0};
+    ssize_t n;
+
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+        len += (size_t)n;
+    *goaway = 0;
+    for (size_t i = 0; i + 9 <= len; i += 9 + ((size_t)buf[i] << 16 |
+                                               (size_t)buf[i + 1] << 8 |
+                                               buf[i + 2]))
+        *goaway |= buf[i + 3] == 7;
+    return now_ms() - t0;
+}
+
+static int connect_to(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(0x7f000001)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+/* A client that never sends the preface is closed after
+ * handshake_timeout; one that sends it and then no call, after
+ * idle_timeout; both with a GOAWAY. */
+static void test_timeouts(void **state)
+{
+    static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+                                  "\0\0\0\4\0\0\0\0\0";
+    vd_t *d = vd_start("listen:\n"
+                       "  - \"127.0.0.1:0\"\n"
+                       "  - {address: \"127.0.0.1:0\", kind: grpc, "
+                       "handshake_timeout: 300ms, idle_timeout: 800ms}\n"
+                       "checks:\n  disk: {type: disk, path: /}\n");
+    int port = port_of(d, "grpc"), fd, goaway;
+    int64_t ms;
+
+    (void)state;
+    fd = connect_to(port);
+    ms = read_to_eof(fd, &goaway);
+    close(fd);
+    assert_true(goaway);
+    assert_true(ms >= 250 && ms < 1500);
+    fd = connect_to(port);
+    assert_int_equal(write(fd, preface, sizeof(preface) - 1),
+                     (ssize_t)sizeof(preface) - 1);
+    ms = read_to_eof(fd, &goaway);
+    close(fd);
+    assert_true(goaway);
+    assert_true(ms >= 700 && ms < 2000);
+    assert_int_equal(vd_stop(d), 0);
+}
+
 /* What the configuration refuses, with the place. */
 static void test_config_errors(void **state)
 {
@@ -316,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_kubernetes_probe),
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_tls_alpn_h2),
+        cmocka_unit_test(test_timeouts),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_examples_are_valid),
     };
