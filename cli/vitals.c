@@ -1,165 +1,115 @@
-/* vitals.c - the vitals command line tool. `vitals probe URL` is a health
- * probe for Docker HEALTHCHECK in images without curl: exit 0 when the URL
- * answers 2xx or 3xx in time, 1 otherwise, and one line saying why. */
+/* vitals.c - the vitals command line tool: finds the command (status,
+ * check, probe, maint, drain) and hands it its arguments. Each command lives in its own
+ * tool_<command>.c and uses only the public header. */
 #include <curl/curl.h>
-#include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "tool.h"
 #include "vitals.h"
 
-#define MAX_BODY (1 << 20)
+/* Unknown commands and a missing command exit 1: 2 is reserved by Docker,
+ * whose HEALTHCHECK runs this tool. */
+#define EXIT_USAGE 1
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *what;
+} commands[] = {
+    {"status", tool_status, "show every check of a running vitalsd as a table"},
+    {"check", tool_check,
+     "run the configured checks once, without a daemon (a Nagios plugin)"},
+    {"probe", tool_probe,
+     "exit 0 when a health URL says healthy (Docker HEALTHCHECK)"},
+    {"maint", tool_maint, "put a running vitalsd in maintenance, or end it"},
+    {"drain", tool_drain, "fail a running vitalsd's readiness for good"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void list_commands(FILE *out)
+{
+    fprintf(out, "commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].what);
+}
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: vitals probe [--timeout DURATION] URL\n"
+            "usage: vitals status [--watch] [--json] [URL]\n"
+            "       vitals check [--config FILE] [--json] [NAME...]\n"
+            "       vitals probe [--timeout DURATION] [--degraded-fails] "
+            "URL\n"
+            "       vitals maint on|off|status [--for DURATION] [--reason "
+            "TEXT]\n"
+            "       vitals drain [--socket PATH | --state-dir DIR]\n"
             "       vitals --version | --help\n"
+            "\n");
+    list_commands(out);
+    fprintf(out,
             "\n"
-            "probe  GET URL; exit 0 when it answers 2xx or 3xx within the "
-            "timeout\n"
-            "       (default 5s), else 1. Prints one line: the HTTP status "
-            "and the\n"
-            "       body's status (IETF status, or healthy/unhealthy), or "
-            "the error.\n"
-            "       For Docker: HEALTHCHECK CMD [\"vitals\", \"probe\", "
-            "\"http://127.0.0.1:8080/health\"]\n"
-            "\n"
-            "  -t, --timeout DURATION  e.g. 500ms, 5s, 1m\n"
-            "  -V, --version           print the version and exit\n"
-            "  -h, --help              print this help and exit\n");
+            "'vitals COMMAND --help' (or 'vitals help COMMAND') shows a "
+            "command's options\n"
+            "and exit statuses. See docs/cli.md.\n");
 }
 
-typedef struct {
-    char *data;
-    size_t len;
-} body_t;
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
+static int find(const char *name)
 {
-    body_t *b = arg;
-    size_t len = size * n, keep = len;
-    char *grown;
-
-    if (b->len + keep > MAX_BODY)
-        keep = MAX_BODY - b->len;
-    if (keep == 0)
-        return len;
-    if ((grown = realloc(b->data, b->len + keep + 1)) == NULL)
-        return 0;
-    b->data = grown;
-    memcpy(b->data + b->len, p, keep);
-    b->len += keep;
-    b->data[b->len] = '\0';
-    return len;
-}
-
-/* Milliseconds from "500ms", "5s", "1m"; -1 when unparsable. */
-static long parse_ms(const char *s)
-{
-    char *end;
-    double n = strtod(s, &end);
-
-    if (end == s || n < 0)
-        return -1;
-    if (strcmp(end, "ms") == 0)
-        return (long)n;
-    if (strcmp(end, "s") == 0 || *end == '\0')
-        return (long)(n * 1000);
-    if (strcmp(end, "m") == 0)
-        return (long)(n * 60000);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return (int)i;
     return -1;
 }
 
-/* What the body says of health: IETF/Spring "status", or avalanchego's and
- * mosparo's "healthy". "-" when it says nothing we know. */
-static const char *body_status(const body_t *b, char *buf, size_t len)
+static int unknown_command(const char *name)
 {
-    json_t *j = b->data ? json_loads(b->data, 0, NULL) : NULL;
-    json_t *s = j ? json_object_get(j, "status") : NULL;
-    json_t *h = j ? json_object_get(j, "healthy") : NULL;
-
-    snprintf(buf, len, "-");
-    if (json_is_string(s))
-        snprintf(buf, len, "%s", json_string_value(s));
-    else if (json_is_boolean(h))
-        snprintf(buf, len, "%s", json_is_true(h) ? "healthy" : "unhealthy");
-    json_decref(j);
-    return buf;
+    fprintf(stderr, "vitals: unknown command '%s'\n\n", name);
+    list_commands(stderr);
+    return EXIT_USAGE;
 }
 
-static int probe(const char *url, long timeout_ms)
+/* "vitals help [COMMAND]" is "vitals [COMMAND] --help". */
+static int help(int argc, char **argv)
 {
-    CURL *curl;
-    CURLcode rc;
-    body_t body = {NULL, 0};
-    char errbuf[CURL_ERROR_SIZE] = "", status[64];
-    long code = 0;
-    int ok;
+    char flag[] = "--help";
+    char *args[] = {argv[1], flag, NULL};
+    int i;
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
-        (curl = curl_easy_init()) == NULL) {
-        printf("error: cannot initialise libcurl\n");
-        return 1;
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
     }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "vitals-probe/" VITALS_VERSION);
-    rc = curl_easy_perform(curl);
-    if (rc != CURLE_OK) {
-        printf("error: %s\n", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-        ok = 0;
-    } else {
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-        ok = code >= 200 && code < 400;
-        printf("%ld %s\n", code, body_status(&body, status, sizeof(status)));
-    }
-    free(body.data);
-    curl_easy_cleanup(curl);
-    curl_global_cleanup();
-    return ok ? 0 : 1;
+    if ((i = find(argv[1])) < 0)
+        return unknown_command(argv[1]);
+    return commands[i].run(2, args);
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"timeout", required_argument, NULL, 't'},
-        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    long timeout_ms = 5000;
-    int opt;
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    int i, rc;
 
-    /* Options may follow the command: "vitals probe --timeout 1s URL". */
-    while ((opt = getopt_long(argc, argv, "t:Vh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 't':
-            if ((timeout_ms = parse_ms(optarg)) <= 0) {
-                fprintf(stderr, "vitals: invalid timeout '%s' (e.g. 500ms, "
-                                "5s)\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'V':
-            printf("vitals %s\n", VITALS_VERSION);
-            return 0;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
+    if (cmd == NULL) {
+        usage(stderr);
+        return EXIT_USAGE;
     }
-    if (optind + 2 == argc && strcmp(argv[optind], "probe") == 0)
-        return probe(argv[optind + 1], timeout_ms);
-    usage(stderr);
-    return 2;
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("vitals %s\n", VITALS_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+        return help(1, argv);
+    if (strcmp(cmd, "help") == 0)
+        return help(argc - 1, argv + 1);
+    if ((i = find(cmd)) < 0)
+        return unknown_command(cmd);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        fprintf(stderr, "vitals: cannot initialise libcurl\n");
+        return EXIT_USAGE;
+    }
+    rc = commands[i].run(argc - 1, argv + 1);
+    curl_global_cleanup();
+    return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "checks/check_type.h"
@@ -13,6 +14,7 @@
 #include "instance.h"
 #include "listen/kind.h"
 #include "listen/tlsfiles.h"
+#include "notify/notify.h"
 #include "util/addr.h"
 
 struct vitals {
@@ -26,6 +28,11 @@ struct vitals {
     char *state_dir;
     int64_t shutdown_delay_ms; /* how long vitals_drain says to serve */
     int drain_fails_all;       /* draining fails every aggregate view */
+    vnotifier_t *notifier;     /* alerts: its thread runs while started
+                                  with targets */
+    size_t ntargets;
+    vitals_publish_fn publish_fn; /* the application's, or NULL */
+    void *publish_data;
 };
 
 const char *vitals_strerror(int err)
@@ -59,6 +66,23 @@ const char *vitals_status_name(vitals_status_t s)
  * The instance
  */
 
+/* The engine's subscriber: a new snapshot wakes the notifier's thread. */
+static void on_publish(vitals_snapshot_t *s, void *data)
+{
+    (void)s;
+    vnotifier_wake(data);
+}
+
+static int notifier_new(vitals_t *v)
+{
+    vsource_t src = vinstance_source(v->engine);
+
+    if ((v->notifier = vnotifier_new(src.snapshot, src.log, src.ctx)) ==
+        NULL)
+        return VITALS_ENOMEM;
+    return vengine_subscribe(v->engine, on_publish, v->notifier);
+}
+
 vitals_t *vitals_new(void)
 {
     vitals_t *v = calloc(1, sizeof(*v));
@@ -68,6 +92,7 @@ vitals_t *vitals_new(void)
     v->shutdown_delay_ms = VITALS_SHUTDOWN_DELAY_MS;
     if ((v->engine = vengine_new()) == NULL ||
         (v->routes = vroutes_default()) == NULL ||
+        notifier_new(v) != VITALS_OK ||
         vitals_set_instance(v, NULL) != VITALS_OK) {
         vitals_free(v);
         return NULL;
@@ -80,6 +105,9 @@ void vitals_free(vitals_t *v)
     if (v == NULL)
         return;
     vitals_stop(v, 0);
+    if (v->notifier != NULL)
+        vengine_unsubscribe(v->engine, on_publish, v->notifier);
+    vnotifier_free(v->notifier);
     vengine_free(v->engine);
     vlisten_free(v->listen, v->nlisten);
     vroutes_unref(v->routes);
@@ -181,6 +209,30 @@ void vinstance_set_shutdown(vitals_t *v, int64_t delay_ms, int fails_all)
 {
     v->shutdown_delay_ms = delay_ms;
     v->drain_fails_all = fails_all != 0;
+}
+
+/* The engine's subscriber that hands each snapshot to the application's
+ * callback (e->lock held, as the engine's subscribers are). */
+static void publish_to_app(vitals_snapshot_t *s, void *data)
+{
+    vitals_t *v = data;
+
+    v->publish_fn(s, v->publish_data);
+}
+
+int vitals_on_publish(vitals_t *v, vitals_publish_fn fn, void *data)
+{
+    if (v == NULL)
+        return VITALS_EINVAL;
+    /* Once unsubscribed no call is in flight (calls run under the engine
+     * lock that unsubscribing takes), so the fields can change. */
+    if (v->publish_fn != NULL)
+        vengine_unsubscribe(v->engine, publish_to_app, v);
+    v->publish_fn = fn;
+    v->publish_data = data;
+    if (fn == NULL)
+        return VITALS_OK;
+    return vengine_subscribe(v->engine, publish_to_app, v);
 }
 
 vitals_snapshot_t *vitals_snapshot_get(vitals_t *v)
@@ -347,6 +399,29 @@ static int listen_differs(const vitals_t *v, const vlisten_t *l, size_t n)
     return 0;
 }
 
+int vitals_listen_fd(vitals_t *v, int fd, const char *name)
+{
+    int listening = 0, type = 0;
+    socklen_t len = sizeof(listening);
+    long i;
+
+    if (v == NULL || fd < 0)
+        return VITALS_EINVAL;
+    if (v->started)
+        return VITALS_EBUSY;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
+        !listening)
+        return VITALS_EINVAL;
+    len = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+        type != SOCK_STREAM)
+        return VITALS_EINVAL;
+    if ((i = vlisten_match(v->listen, v->nlisten, fd, name)) < 0)
+        return VITALS_ENOENT;
+    v->listen[i].fd = fd;
+    return VITALS_OK;
+}
+
 void vinstance_set_listen(vitals_t *v, vlisten_t *l, size_t n)
 {
     if (!v->started) {
@@ -388,107 +463,59 @@ void vinstance_set_routes(vitals_t *v, vroutes_t *routes)
     v->routes = routes;
 }
 
+void vinstance_set_notify(vitals_t *v, struct vnotify_targets *ts)
+{
+    v->ntargets = ts != NULL ? ts->n : 0;
+    vnotifier_set_targets(v->notifier, ts);
+    if (v->started && v->ntargets > 0 &&
+        vnotifier_start(v->notifier) != VITALS_OK)
+        vinstance_log(v, VITALS_LOG_ERROR,
+                      "cannot start the notifier thread: alerts are off");
+}
+
+int vitals_set_notify(vitals_t *v, const char *settings_json, char **err)
+{
+    verrs_t *e = verrs_new();
+    vnotify_targets_t *ts = NULL;
+    vnode_t *root = NULL;
+    int rc = VITALS_ECONFIG;
+
+    if (err != NULL)
+        *err = NULL;
+    if (v == NULL || e == NULL) {
+        vitals_errors_free(e);
+        return v == NULL ? VITALS_EINVAL : VITALS_ENOMEM;
+    }
+    if ((root = vnode_from_json(settings_json ? settings_json : "{}", e))) {
+        ts = vnotify_read(vnode_get(root, "notify"), e);
+        vnode_map_done(root, "the notify settings", e);
+    }
+    if (e->n == 0 && ts != NULL) {
+        vinstance_set_notify(v, ts);
+        ts = NULL;
+        rc = VITALS_OK;
+    } else if (err != NULL) {
+        *err = verrs_join(e);
+    }
+    vnotify_targets_free(ts);
+    vnode_free(root);
+    vitals_errors_free(e);
+    return rc;
+}
+
 vroutes_t *vinstance_routes(vitals_t *v)
 {
     return vroutes_ref(v->routes);
 }
 
-/* The server's view of the engine. */
-static vitals_snapshot_t *source_snapshot(void *ctx)
-{
-    return vengine_snapshot(ctx);
-}
-
-static uint64_t source_generation(void *ctx)
-{
-    return vengine_generation(ctx);
-}
-
-static void source_log(void *ctx, vitals_log_level_t level, const char *msg)
-{
-    vengine_log(ctx, level, "%s", msg);
-}
-
-static int source_push(void *ctx, const char *name, vitals_status_t status,
-                       const char *output)
-{
-    return vengine_push(ctx, name, status, output);
-}
-
-static int source_subscribe(void *ctx,
-                            void (*fn)(vitals_snapshot_t *s, void *data),
-                            void *data)
-{
-    return vengine_subscribe(ctx, fn, data);
-}
-
-static void source_unsubscribe(void *ctx,
-                               void (*fn)(vitals_snapshot_t *s, void *data),
-                               void *data)
-{
-    vengine_unsubscribe(ctx, fn, data);
-}
-
-static vsource_t source(vitals_t *v)
-{
-    vsource_t src = {source_snapshot,    source_generation,
-                     source_log,         {source_push, v->engine},
-                     v->engine,          source_subscribe,
-                     source_unsubscribe};
-
-    return src;
-}
-
 int vinstance_add_listen(vitals_t *v, vlisten_t *l)
 {
-    vlisten_t *grown;
+    int rc = v->started ? VITALS_EBUSY
+                        : vlisten_append(&v->listen, &v->nlisten, l);
 
-    if (v->started || (grown = realloc(v->listen, (v->nlisten + 1) *
-                                                      sizeof(*grown))) ==
-                          NULL) {
+    if (rc != VITALS_OK)
         vlisten_free(l, 1);
-        return v->started ? VITALS_EBUSY : VITALS_ENOMEM;
-    }
-    v->listen = grown;
-    v->listen[v->nlisten++] = *l;
-    free(l);
-    return VITALS_OK;
-}
-
-/* Starts the HTTP listeners as one server, then each of another kind. */
-static int start_listeners(vitals_t *v, const vsource_t *src)
-{
-    vlisten_t *http = calloc(v->nlisten + 1, sizeof(*http));
-    size_t nhttp = 0;
-    int rc = VITALS_ENOMEM;
-
-    if (http == NULL ||
-        (v->running = calloc(v->nlisten + 1, sizeof(void *))) == NULL) {
-        free(http);
-        return rc;
-    }
-    for (size_t i = 0; i < v->nlisten; i++)
-        if (v->listen[i].kind == NULL)
-            http[nhttp++] = v->listen[i]; /* borrowed for the call */
-    v->server = vserver_start(src, v->routes, http, nhttp, &rc);
-    free(http);
-    for (size_t i = 0; i < v->nlisten && v->server != NULL; i++) {
-        const vlistener_kind_t *k = v->listen[i].kind;
-
-        if (k != NULL &&
-            (v->running[i] = k->start(src, &v->listen[i], &rc)) == NULL)
-            return rc;
-    }
-    return v->server != NULL ? VITALS_OK : rc;
-}
-
-static void stop_listeners(vitals_t *v)
-{
-    for (size_t i = 0; v->running != NULL && i < v->nlisten; i++)
-        if (v->running[i] != NULL)
-            v->listen[i].kind->stop(v->running[i]);
-    free(v->running);
-    v->running = NULL;
+    return rc;
 }
 
 int vitals_start(vitals_t *v)
@@ -508,8 +535,16 @@ int vitals_start(vitals_t *v)
     if ((rc = vrunner_start(v->engine)) != VITALS_OK)
         return rc;
     v->started = 1;
-    src = source(v);
-    if ((rc = start_listeners(v, &src)) != VITALS_OK) {
+    if (v->ntargets > 0 && (rc = vnotifier_start(v->notifier)) != VITALS_OK) {
+        vitals_stop(v, 0);
+        return rc;
+    }
+    src = vinstance_source(v->engine);
+    /* The HTTP listeners as one server, then each of another kind. */
+    if ((v->server = vserver_start(&src, v->routes, v->listen, v->nlisten,
+                                   &rc)) == NULL ||
+        (v->running = vkinds_start(&src, v->listen, v->nlisten, &rc)) ==
+            NULL) {
         vitals_stop(v, 0);
         return rc;
     }
@@ -518,7 +553,7 @@ int vitals_start(vitals_t *v)
 
 struct MHD_Daemon *vinstance_serve_unbound(vitals_t *v)
 {
-    vsource_t src = source(v);
+    vsource_t src = vinstance_source(v->engine);
 
     if (v->server != NULL ||
         (v->server = vserver_start_unbound(&src, v->routes)) == NULL)
@@ -528,25 +563,20 @@ struct MHD_Daemon *vinstance_serve_unbound(vitals_t *v)
 
 int vitals_listen_port(const vitals_t *v, size_t i)
 {
-    size_t nhttp = 0;
-
-    if (v == NULL || i >= v->nlisten || v->running == NULL)
-        return v != NULL && v->nlisten == 0 ? vserver_port(v->server, i)
-                                            : -1;
-    if (v->listen[i].kind != NULL)
-        return v->listen[i].kind->port(v->running[i]);
-    for (size_t j = 0; j < i; j++)
-        nhttp += v->listen[j].kind == NULL;
-    return vserver_port(v->server, nhttp);
+    return v != NULL ? vkinds_port(v->listen, v->nlisten, v->running,
+                                   v->server, i)
+                     : -1;
 }
 
 void vitals_stop(vitals_t *v, int64_t grace_ms)
 {
     if (v == NULL)
         return;
-    stop_listeners(v);
+    vkinds_stop(v->listen, v->nlisten, v->running);
+    v->running = NULL;
     vserver_stop(v->server, grace_ms);
     v->server = NULL;
+    vnotifier_stop(v->notifier);
     if (!v->started)
         return;
     vrunner_stop(v->engine);

@@ -10,6 +10,7 @@
 #include "config/listen_kind.h"
 #include "listen/kind.h"
 #include "listen/tlsfiles.h"
+#include "notify/notify.h"
 #include "config/settings.h"
 #include "config/vnode.h"
 #include "config/yaml.h"
@@ -26,6 +27,7 @@ typedef struct vconf {
     int64_t shutdown_delay_ms;
     int shutdown_fails_all;
     char *state_dir;
+    vnotify_targets_t *notify;
 } vconf_t;
 
 static void conf_clear(vconf_t *c)
@@ -35,6 +37,7 @@ static void conf_clear(vconf_t *c)
     free(c->checks);
     vlisten_free(c->listen, c->nlisten);
     vroutes_unref(c->routes);
+    vnotify_targets_free(c->notify);
     memset(c, 0, sizeof(*c));
 }
 
@@ -119,6 +122,7 @@ static const vsetting_t process_settings[] = {
 
 typedef struct listener {
     char *address;
+    char *name; /* systemd's FileDescriptorName= of its socket */
     struct listener_tls {
         char *cert_file, *key_file;
     } tls;
@@ -155,6 +159,8 @@ static void free_listener_tls(void *field)
 static const vsetting_t listener_settings[] = {
     {.key = "address", .kind = VSET_STR,
      .offset = offsetof(listener_t, address), .flags = VSET_REQUIRED},
+    {.key = "name", .kind = VSET_STR, .offset = offsetof(listener_t, name),
+     .flags = VSET_NONEMPTY},
     {.key = "tls", .kind = VSET_CUSTOM, .offset = offsetof(listener_t, tls),
      .parse = parse_listener_tls, .free = free_listener_tls},
     {.key = "kind", .kind = VSET_CUSTOM, .offset = offsetof(listener_t, kind),
@@ -182,6 +188,12 @@ static void add_listener(const listener_t *l, vnode_t *item, void *conf,
     if (vlisten_add_kind(listen, n, l->address, cert_pem, key_pem, l->kind,
                          conf, fp) != VITALS_OK)
         verrs_add(e, item, "out of memory");
+    else if (l->name != NULL &&
+             vlisten_set_name(&(*listen)[*n - 1], l->name) != 0)
+        verrs_add(e, vnode_get(item, "name"),
+                  "'name': a systemd FileDescriptorName= (1-255 printable "
+                  "characters, no ':'), got \"%s\"",
+                  l->name);
     free(fp);
     free(cert_pem);
     free(key_pem);
@@ -432,6 +444,7 @@ static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
     read_defaults(root, &d, e);
     read_checks(root, c, &d, e);
     read_http(root, c, e);
+    c->notify = vnotify_read(vnode_get(root, "notify"), e);
     vnode_map_done(root, "the configuration", e);
     vnode_free(root);
     return e->n + (size_t)e->oom;
@@ -458,6 +471,8 @@ static void apply(vitals_t *v, vconf_t *c)
     vinstance_set_shutdown(v, c->shutdown_delay_ms, c->shutdown_fails_all);
     if (c->state_dir != NULL)
         vitals_set_state_dir(v, c->state_dir);
+    vinstance_set_notify(v, c->notify);
+    c->notify = NULL;
     kept = vengine_apply(vitals_engine(v), c->checks, n);
     free(c->checks); /* the checks now belong to the engine */
     c->checks = NULL;

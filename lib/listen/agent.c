@@ -336,7 +336,7 @@ static void *agent_start(const vsource_t *src, const vlisten_t *l, int *rc)
     }
     for (size_t i = 0; i < a->conf->max_connections; i++)
         a->conns[i].fd = -1;
-    if ((*rc = vloop_open(&a->loop, src, l->address, "agent")) != VITALS_OK) {
+    if ((*rc = vloop_open(&a->loop, src, l, "agent")) != VITALS_OK) {
         agent_free(a);
         return NULL;
     }

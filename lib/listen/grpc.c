@@ -509,7 +509,7 @@ static void *grpc_start(const vsource_t *src, const vlisten_t *l, int *rc)
         grpc_free(g);
         return NULL;
     }
-    if ((*rc = vloop_open(&g->loop, src, l->address,
+    if ((*rc = vloop_open(&g->loop, src, l,
                           g->tls ? "grpc, tls" : "grpc")) != VITALS_OK ||
         (*rc = src->subscribe(src->ctx, on_publish, g)) != VITALS_OK) {
         grpc_free(g);

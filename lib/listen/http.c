@@ -2,6 +2,8 @@
  * each with its own polling thread, and the life of their connections.
  * A request takes a reference to the current snapshot and routes, and is
  * answered by request.c: no check runs, no JSON is built per request. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,7 +234,7 @@ static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
         return VITALS_ENOMEM;
     if (conf == NULL)
         flags |= MHD_USE_NO_LISTEN_SOCKET;
-    else if ((l->fd = vlisten_bind(addr, &why)) < 0) {
+    else if ((l->fd = vlisten_socket(conf, &why)) < 0) {
         vserver_log(s, VITALS_LOG_ERROR, "cannot listen on %s: %s", addr, why);
         return VITALS_ELISTEN;
     }
@@ -272,9 +274,9 @@ static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
         l->fd = -1;
         return VITALS_ELISTEN;
     }
-    vserver_log(s, VITALS_LOG_INFO, "listening on %s (port %d%s)", addr,
-                l->port,
-         conf && conf->cert_pem ? ", https" : "");
+    vserver_log(s, VITALS_LOG_INFO, "listening on %s (port %d%s%s)", addr,
+                l->port, conf && conf->cert_pem ? ", https" : "",
+                conf && conf->fd >= 0 ? ", socket handed over" : "");
     return VITALS_OK;
 }
 
@@ -302,9 +304,11 @@ static vserver_t *start(const vsource_t *src, vroutes_t *routes,
         return NULL;
     }
     *rc = VITALS_OK;
-    for (; s->n < n && *rc == VITALS_OK; s->n++) {
+    for (size_t i = 0; i < n && *rc == VITALS_OK; i++) {
+        if (listen != NULL && listen[i].kind != NULL)
+            continue; /* another kind: not libmicrohttpd's */
         s->l[s->n].server = s;
-        *rc = start_listener(s, &s->l[s->n], listen ? &listen[s->n] : NULL);
+        *rc = start_listener(s, &s->l[s->n++], listen ? &listen[i] : NULL);
     }
     if (*rc != VITALS_OK) {
         vserver_stop(s, 0);

@@ -39,6 +39,19 @@ const vlistener_kind_t *vlistener_kind_find(const char *name);
 /* "http, agent, grpc" for messages. Static. */
 const char *vlistener_kind_names(void);
 
+/* Starts every listener of l[0..n) that has a kind: an array of n, the
+ * running listener at the index of each (NULL at HTTP ones), to stop with
+ * vkinds_stop; NULL with *rc set, none left running. */
+void **vkinds_start(const vsource_t *src, const vlisten_t *l, size_t n,
+                    int *rc);
+/* Stops and frees them. running NULL is fine. */
+void vkinds_stop(const vlisten_t *l, size_t n, void **running);
+/* The port of l[i]: its kind's, or http's for an HTTP listener (counted
+ * among the HTTP ones); with no listener at all, http's i-th (a server
+ * without a socket: 0). -1 when not running. */
+int vkinds_port(const vlisten_t *l, size_t n, void **running,
+                const vserver_t *http, size_t i);
+
 /* Settings every kind shares (kinds.c): `allow`, an allow list text read
  * into a vallow_t (NULL: everyone), and `details`, always or never. */
 int vlisten_parse_allow(vnode_t *node, void *field, verrs_t *e);
@@ -62,10 +75,11 @@ typedef struct vloop {
     atomic_int stopping;  /* the thread's loop ends when set */
 } vloop_t;
 
-/* Binds address and makes the epoll set, logging "listening on ADDRESS
- * (port N, NAME)" through src, or why not. 0, or VITALS_ELISTEN or
- * VITALS_ESYS with everything closed. */
-int vloop_open(vloop_t *lp, const vsource_t *src, const char *address,
+/* Binds l's address (or takes the socket handed over for it) and makes
+ * the epoll set, logging "listening on ADDRESS (port N, NAME)" through
+ * src, or why not. 0, or VITALS_ELISTEN or VITALS_ESYS with everything
+ * closed. */
+int vloop_open(vloop_t *lp, const vsource_t *src, const vlisten_t *l,
                const char *name);
 void vloop_wake(vloop_t *lp);
 /* Runs fn(arg) on the loop's thread. 0, or VITALS_ESYS. */

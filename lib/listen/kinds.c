@@ -38,6 +38,45 @@ static int fcntl_nonblock(int fd)
     return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+void **vkinds_start(const vsource_t *src, const vlisten_t *l, size_t n,
+                    int *rc)
+{
+    void **running = calloc(n + 1, sizeof(void *));
+
+    *rc = running != NULL ? VITALS_OK : VITALS_ENOMEM;
+    for (size_t i = 0; i < n && *rc == VITALS_OK; i++)
+        if (l[i].kind != NULL &&
+            (running[i] = l[i].kind->start(src, &l[i], rc)) == NULL) {
+            vkinds_stop(l, n, running);
+            return NULL;
+        }
+    return running;
+}
+
+void vkinds_stop(const vlisten_t *l, size_t n, void **running)
+{
+    for (size_t i = 0; running != NULL && i < n; i++)
+        if (running[i] != NULL)
+            l[i].kind->stop(running[i]);
+    free(running);
+}
+
+int vkinds_port(const vlisten_t *l, size_t n, void **running,
+                const vserver_t *http, size_t i)
+{
+    size_t nhttp = 0;
+
+    if (n == 0)
+        return vserver_port(http, i);
+    if (i >= n || running == NULL)
+        return -1;
+    if (l[i].kind != NULL)
+        return l[i].kind->port(running[i]);
+    for (size_t j = 0; j < i; j++)
+        nhttp += l[j].kind == NULL;
+    return vserver_port(http, nhttp);
+}
+
 int vlisten_parse_allow(vnode_t *node, void *field, verrs_t *e)
 {
     const char *text;
@@ -120,13 +159,13 @@ static int watch_fd(int epfd, int fd, void *ptr)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-int vloop_open(vloop_t *lp, const vsource_t *src, const char *address,
+int vloop_open(vloop_t *lp, const vsource_t *src, const vlisten_t *l,
                const char *name)
 {
-    const char *why = NULL;
+    const char *why = NULL, *address = l->address;
 
     lp->wake = lp->epfd = -1;
-    if ((lp->lfd = vlisten_bind(address, &why)) < 0) {
+    if ((lp->lfd = vlisten_socket(l, &why)) < 0) {
         vlisten_log(src, VITALS_LOG_ERROR, "cannot listen on %s (%s): %s",
                     address, name, why);
         return VITALS_ELISTEN;
@@ -147,8 +186,9 @@ int vloop_open(vloop_t *lp, const vsource_t *src, const char *address,
         vloop_close(lp);
         return VITALS_ESYS;
     }
-    vlisten_log(src, VITALS_LOG_INFO, "listening on %s (port %d, %s)",
-                address, lp->port, name);
+    vlisten_log(src, VITALS_LOG_INFO, "listening on %s (port %d, %s%s)",
+                address, lp->port, name,
+                l->fd >= 0 ? ", socket handed over" : "");
     return VITALS_OK;
 }
 
