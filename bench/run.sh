@@ -15,6 +15,8 @@
 # BENCH_DEBUG=1 (print each serving run's CPU accounting on stderr),
 # BENCH_HISTORY_DURATION (s, 20), BENCH_ONLY=history (only section 6,
 # written to bench/results/<date>-history.json).
+# BENCH_LISTENER_DURATION (s per listener run, 10), BENCH_ONLY=listeners
+# (run only section 6, the agent and gRPC listeners).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +49,7 @@ die() { log "$*"; exit 1; }
 # ---------------------------------------------------------------------------
 # Dependencies (Debian packages, as scripts/deps.sh does) and the build
 
-deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev python3"
+deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev python3 haproxy nghttp2-client"
 missing=""
 for p in $deps; do
   case $p in nginx) command -v nginx >/dev/null && continue ;; esac
@@ -244,6 +246,9 @@ wrk_run() {
     }' "$out" >>"$SERVING"
 }
 
+# shellcheck source=bench/listeners.sh
+. "$ROOT/bench/listeners.sh"
+
 # What this build of vitalsd knows: the `file` check type; the per-client
 # connection limit (default 64), raised so that 200 wrk connections from
 # 127.0.0.1 are all accepted.
@@ -349,6 +354,18 @@ if [ "${BENCH_ONLY:-}" = history ]; then
   echo
   history_table
   echo "wrote $OUT"
+  exit 0
+fi
+if [ "${BENCH_ONLY:-}" = listeners ]; then
+  listeners_bench
+  kv settings.total_seconds $(($(date +%s) - T_START))
+  kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+  write_json
+  echo
+  echo "vitals bench (section 6 only)  $(J .machine.date)  $(J .machine.nproc) x $(J .machine.cpu)  load $(J .machine.loadavg) -> $(J .machine.loadavg_end)  vitals $(J .versions.vitals)"
+  echo
+  listeners_table
+  echo "wrote $OUT ($(J .settings.total_seconds) s)"
   exit 0
 fi
 
@@ -721,6 +738,7 @@ for r in 1 2 3; do
 done
 kv attacks.memory.rss_after_kb "$(rss_kb "$VPID")"
 stop_pid "$VPID"
+listeners_bench
 
 T_END=$(date +%s)
 kv settings.total_seconds $((T_END - T_START))
@@ -835,4 +853,5 @@ printf '%-44s %9s %9s         %s\n' "worker threads, burst of 10 exec checks" "$
 printf '%-44s %9s %9s         %s\n' "VmRSS before / after 3 floods of 1,000 conns" "$(mib "$(J .attacks.memory.rss_before_kb)")" \
   "$(mib "$(J .attacks.memory.rss_after_kb)")" "(during: $(J '.attacks.memory.rounds.rss_during_kb | map(. / 1024 | . * 10 | round / 10 | tostring) | join(" ")') MiB)"
 echo
+listeners_table
 echo "wrote $OUT ($(J .settings.total_seconds) s)"

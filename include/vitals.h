@@ -226,6 +226,16 @@ VITALS_EXTERN int vitals_listen_tls(vitals_t *v, const char *address,
                                     const char *cert_file,
                                     const char *key_file, char **err);
 
+/* Adds a listener as one entry of `listen:` in the YAML configuration
+ * writes it (docs/config.md), given as a JSON object text: the HTTP(S)
+ * keys {"address", "tls"}, or {"address": "127.0.0.1:5555", "kind":
+ * "agent", "degraded_weight": 30} for HAProxy's agent-check, or {"kind":
+ * "grpc", ...} for gRPC health checking. Before vitals_start only
+ * (VITALS_EBUSY after). On VITALS_ECONFIG, *err (when err is not NULL)
+ * receives a new message to free(). */
+VITALS_EXTERN int vitals_add_listener(vitals_t *v, const char *settings_json,
+                                      char **err);
+
 /* Serves on fd, a listening stream socket the application was handed
  * (systemd socket activation, sd_listen_fds_with_names), instead of
  * binding one of the listen addresses: the listener named name (systemd's
@@ -279,7 +289,8 @@ VITALS_EXTERN int vitals_set_max_workers(vitals_t *v, unsigned n);
  * cannot be bound; VITALS_EBUSY when already started. */
 VITALS_EXTERN int vitals_start(vitals_t *v);
 
-/* The port the i-th listener is bound to after vitals_start, or -1. */
+/* The port the i-th listener (in the order they were added, of any kind)
+ * is bound to after vitals_start, or -1. */
 VITALS_EXTERN int vitals_listen_port(const vitals_t *v, size_t i);
 
 /* Stops accepting connections, lets requests in flight finish (up to

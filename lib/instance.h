@@ -28,6 +28,12 @@ vroutes_t *vinstance_routes(vitals_t *v);
  * started, a change is only logged, as it needs a restart. */
 void vinstance_set_listen(vitals_t *v, vlisten_t *l, size_t n);
 
+/* The engine as the listeners see it (source.c). */
+vsource_t vinstance_source(vengine_t *e);
+/* Adds one listener (taking *l's contents and freeing l): before the
+ * start only (VITALS_EBUSY after). */
+int vinstance_add_listen(vitals_t *v, vlisten_t *l);
+
 /* Alerts from now on: the targets of `notify:` (taken; NULL: none). A
  * target that keeps its type, name and url keeps its alert states. */
 struct vnotify_targets;

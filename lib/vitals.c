@@ -12,6 +12,7 @@
 #include "checks/check_type.h"
 #include "config/vnode.h"
 #include "instance.h"
+#include "listen/kind.h"
 #include "listen/tlsfiles.h"
 #include "notify/notify.h"
 #include "util/addr.h"
@@ -22,6 +23,7 @@ struct vitals {
     vroutes_t *routes; /* what the server serves (and will, before start) */
     vlisten_t *listen;
     size_t nlisten;
+    void **running; /* per listen entry of another kind than HTTP */
     int started;
     char *state_dir;
     int64_t shutdown_delay_ms; /* how long vitals_drain says to serve */
@@ -65,9 +67,6 @@ const char *vitals_status_name(vitals_status_t s)
  * The instance
  */
 
-static vitals_snapshot_t *source_snapshot(void *ctx);
-static void source_log(void *ctx, vitals_log_level_t level, const char *msg);
-
 /* The engine's subscriber: a new snapshot wakes the notifier's thread. */
 static void on_publish(vitals_snapshot_t *s, void *data)
 {
@@ -77,8 +76,10 @@ static void on_publish(vitals_snapshot_t *s, void *data)
 
 static int notifier_new(vitals_t *v)
 {
-    if ((v->notifier = vnotifier_new(source_snapshot, source_log,
-                                     v->engine)) == NULL)
+    vsource_t src = vinstance_source(v->engine);
+
+    if ((v->notifier = vnotifier_new(src.snapshot, src.log, src.ctx)) ==
+        NULL)
         return VITALS_ENOMEM;
     return vengine_subscribe(v->engine, on_publish, v->notifier);
 }
@@ -315,7 +316,9 @@ static int listen_differs(const vitals_t *v, const vlisten_t *l, size_t n)
     for (size_t i = 0; i < n; i++) {
         const vlisten_t *a = &v->listen[i], *b = &l[i];
 
-        if (strcmp(a->address, b->address) != 0 ||
+        if (strcmp(a->address, b->address) != 0 || a->kind != b->kind ||
+            !a->fingerprint != !b->fingerprint ||
+            (a->fingerprint && strcmp(a->fingerprint, b->fingerprint)) ||
             !a->cert_pem != !b->cert_pem ||
             (a->cert_pem && (strcmp(a->cert_pem, b->cert_pem) != 0 ||
                              strcmp(a->key_pem, b->key_pem) != 0)))
@@ -433,35 +436,14 @@ vroutes_t *vinstance_routes(vitals_t *v)
     return vroutes_ref(v->routes);
 }
 
-/* The server's view of the engine. */
-static vitals_snapshot_t *source_snapshot(void *ctx)
+int vinstance_add_listen(vitals_t *v, vlisten_t *l)
 {
-    return vengine_snapshot(ctx);
-}
+    int rc = v->started ? VITALS_EBUSY
+                        : vlisten_append(&v->listen, &v->nlisten, l);
 
-static uint64_t source_generation(void *ctx)
-{
-    return vengine_generation(ctx);
-}
-
-static void source_log(void *ctx, vitals_log_level_t level, const char *msg)
-{
-    vengine_log(ctx, level, "%s", msg);
-}
-
-static int source_push(void *ctx, const char *name, vitals_status_t status,
-                       const char *output)
-{
-    return vengine_push(ctx, name, status, output);
-}
-
-static vsource_t source(vitals_t *v)
-{
-    vsource_t src = {source_snapshot, source_generation, source_log,
-                     {source_push, v->engine}, v->engine,
-                     vih_reader(v->hist)};
-
-    return src;
+    if (rc != VITALS_OK)
+        vlisten_free(l, 1);
+    return rc;
 }
 
 int vitals_start(vitals_t *v)
@@ -492,9 +474,13 @@ int vitals_start(vitals_t *v)
         vitals_stop(v, 0);
         return rc;
     }
-    src = source(v);
+    src = vinstance_source(v->engine);
+    src.history = vih_reader(v->hist);
+    /* The HTTP listeners as one server, then each of another kind. */
     if ((v->server = vserver_start(&src, v->routes, v->listen, v->nlisten,
-                                   &rc)) == NULL) {
+                                   &rc)) == NULL ||
+        (v->running = vkinds_start(&src, v->listen, v->nlisten, &rc)) ==
+            NULL) {
         vitals_stop(v, 0);
         return rc;
     }
@@ -503,8 +489,9 @@ int vitals_start(vitals_t *v)
 
 struct MHD_Daemon *vinstance_serve_unbound(vitals_t *v)
 {
-    vsource_t src = source(v);
+    vsource_t src = vinstance_source(v->engine);
 
+    src.history = vih_reader(v->hist);
     if (v->server != NULL ||
         (v->server = vserver_start_unbound(&src, v->routes)) == NULL)
         return NULL;
@@ -513,13 +500,17 @@ struct MHD_Daemon *vinstance_serve_unbound(vitals_t *v)
 
 int vitals_listen_port(const vitals_t *v, size_t i)
 {
-    return v != NULL ? vserver_port(v->server, i) : -1;
+    return v != NULL ? vkinds_port(v->listen, v->nlisten, v->running,
+                                   v->server, i)
+                     : -1;
 }
 
 void vitals_stop(vitals_t *v, int64_t grace_ms)
 {
     if (v == NULL)
         return;
+    vkinds_stop(v->listen, v->nlisten, v->running);
+    v->running = NULL;
     vserver_stop(v->server, grace_ms);
     v->server = NULL;
     vnotifier_stop(v->notifier);

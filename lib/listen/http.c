@@ -274,19 +274,6 @@ static size_t pool_bytes(const vlimits_t *lim)
                 VSERVER_MAX_QUERY_ARGS * 32);
 }
 
-/* The socket to serve conf on: bound now, or a copy of the one handed
- * over (the instance keeps its own, so that it can start again). */
-static int listener_socket(const vlisten_t *conf, const char **why)
-{
-    int fd;
-
-    if (conf->fd < 0)
-        return vlisten_bind(conf->address, why);
-    if ((fd = fcntl(conf->fd, F_DUPFD_CLOEXEC, 3)) < 0)
-        *why = strerror(errno);
-    return fd;
-}
-
 /* Starts one listener on conf's address, or, with conf NULL, one without
  * a socket (see vserver_start_unbound). */
 static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
@@ -303,7 +290,7 @@ static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
         return VITALS_ENOMEM;
     if (conf == NULL)
         flags |= MHD_USE_NO_LISTEN_SOCKET;
-    else if ((l->fd = listener_socket(conf, &why)) < 0) {
+    else if ((l->fd = vlisten_socket(conf, &why)) < 0) {
         vserver_log(s, VITALS_LOG_ERROR, "cannot listen on %s: %s", addr, why);
         return VITALS_ELISTEN;
     }
@@ -378,9 +365,11 @@ static vserver_t *start(const vsource_t *src, vroutes_t *routes,
         return NULL;
     }
     *rc = VITALS_OK;
-    for (; s->n < n && *rc == VITALS_OK; s->n++) {
+    for (size_t i = 0; i < n && *rc == VITALS_OK; i++) {
+        if (listen != NULL && listen[i].kind != NULL)
+            continue; /* another kind: not libmicrohttpd's */
         s->l[s->n].server = s;
-        *rc = start_listener(s, &s->l[s->n], listen ? &listen[s->n] : NULL);
+        *rc = start_listener(s, &s->l[s->n++], listen ? &listen[i] : NULL);
     }
     if (*rc != VITALS_OK) {
         vserver_stop(s, 0);

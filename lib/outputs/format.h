@@ -62,6 +62,38 @@ int vview_init(vview_t *view, const vitals_snapshot_t *s,
                const vselect_t *sel);
 void vview_free(vview_t *view);
 
+/* What a load balancer or an orchestrator is told about one selection:
+ * the HAProxy agent line and the gRPC serving status both render it. */
+typedef enum {
+    VVERDICT_UP,       /* healthy */
+    VVERDICT_DEGRADED, /* degraded: still serving */
+    VVERDICT_DOWN,     /* unhealthy */
+    VVERDICT_DRAIN,    /* shutting down (SIGTERM, vitals_drain) */
+    VVERDICT_MAINT     /* in maintenance */
+} vverdict_state_t;
+
+typedef struct vverdict {
+    vverdict_state_t state;
+    /* With VVERDICT_DOWN: the first failing check and what it says (its
+     * error, else its description; may be NULL), owned by the snapshot;
+     * both NULL when no check is to blame. */
+    const char *why_name, *why;
+} vverdict_t;
+
+/* The selection that name means, as HAProxy's agent-send and a gRPC
+ * health request name it: "" is the readiness view; "live" or "liveness",
+ * "ready" or "readiness", "startup" the probe views; anything else a
+ * check's name, else a tag some check carries (sel->tags then points at
+ * *tag, which must outlive sel). 0 with *sel filled, or VITALS_ENOENT. */
+int vverdict_select(const vitals_snapshot_t *s, const char *name,
+                    vselect_t *sel, const char **tag);
+/* The verdict on the checks sel selects: the view's status, and the
+ * lifecycle (draining, then maintenance) for every selection but the
+ * liveness and startup views, which never fail for it. 0, or
+ * VITALS_ENOMEM. */
+int vverdict_get(const vitals_snapshot_t *s, const vselect_t *sel,
+                 vverdict_t *out);
+
 /* IETF draft health+json (seed 003): "pass", "warn" or "fail". */
 const char *vformat_ietf_status(vitals_status_t s);
 vbody_t *vformat_ietf(const vview_t *v);
