@@ -16,7 +16,10 @@
     XX(readyz)                                                                \
     XX(startupz)                                                              \
     XX(status)                                                                \
-    XX(metrics)
+    XX(metrics)                                                               \
+    XX(page)                                                                  \
+    XX(badge)                                                                 \
+    XX(check_badge)
 
 #define DECLARE(id) extern const voutput_t voutput_##id;
 #define LIST(id) &voutput_##id,
