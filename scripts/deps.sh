@@ -6,7 +6,10 @@ set -eu
 run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev ca-certificates monitoring-plugins-basic"
 # prometheus: promtool checks examples/prometheus, and the metrics test starts
 # its own server on loopback (the package's own service is never needed).
-test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus"
+# chromium: the status page test drives it with puppeteer-core (npm).
+test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus chromium"
+# Node.js runs jose and puppeteer-core: Debian's, unless a node is there.
+command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs npm"
 # make fuzz: clang, and libFuzzer (libclang_rt.fuzzer, in libclang-rt-14-dev).
 fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
 
@@ -23,13 +26,18 @@ for p in $pkgs; do
     missing="$missing $p"
   fi
 done
-# The JWT tests mint tokens with jose (npm), as a client's IdP would.
+# The JWT tests mint tokens with jose (npm), as a client's IdP would; the
+# page test drives chromium with puppeteer-core. Any package of
+# tests/support/package.json missing: npm ci installs the locked set.
 install_npm() {
   dir="$(dirname "$0")/../tests/support"
-  if [ ! -d "$dir/node_modules/jose" ]; then
-    echo "vitals: installing jose for the tests (npm ci)" >&2
-    npm ci --prefix "$dir" --no-audit --no-fund >/dev/null
-  fi
+  for m in jose puppeteer-core; do
+    if [ ! -d "$dir/node_modules/$m" ]; then
+      echo "vitals: installing the tests' npm packages (npm ci)" >&2
+      npm ci --prefix "$dir" --no-audit --no-fund >/dev/null
+      break
+    fi
+  done
 }
 
 if [ -z "$missing" ]; then

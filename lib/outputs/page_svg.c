@@ -120,8 +120,8 @@ static void slot_title(vbuf_t *b, const slot_t *sl, int by_time)
              sl->error && strlen(sl->error) > MAX_ERROR ? "…" : "");
     if (by_time) {
         vpage_clock(sl->to_ns, 0, to, sizeof(to));
-        vbuf_printf(b, "<title>%.16s–%.5s UTC: %zu of %zu runs %s: ", from,
-                    to, sl->failed, sl->runs, vpage_word(sl->worst));
+        vbuf_printf(b, "<title>%.16s–%.5s UTC: %zu of %zu runs failed: ",
+                    from, to, sl->failed, sl->runs);
     } else {
         vbuf_printf(b, "<title>%s: %s: ", from, vpage_word(sl->worst));
     }
