@@ -84,6 +84,25 @@ static void settle(vd_t *d)
     }
 }
 
+/* vd_stop, showing the daemon's log when it does not exit 0 (vd_stop
+ * removes it). */
+static void stop(vd_t *d)
+{
+    char *log;
+    int rc;
+
+    vd_signal(d, SIGTERM);
+    vd_log_wait(d, "draining for", 5000);
+    vd_signal(d, SIGTERM);
+    vd_log_wait(d, "stopped", 5000);
+    usleep(200 * 1000);
+    log = vd_log(d);
+    rc = vd_stop(d);
+    if (rc != 0)
+        fail_msg("vitalsd exited with %d; its log:\n%s", rc, log);
+    free(log);
+}
+
 static void test_browser(void **state)
 {
     vd_t *d = start_cast();
@@ -112,7 +131,18 @@ static void test_browser(void **state)
         fail_msg("page-test.mjs failed (exit %d)", rc);
     free(out);
     free(err);
-    assert_int_equal(vd_stop(d), 0);
+    stop(d);
+}
+
+/* Fails unless the response has header name with the value want. */
+static void expect_header(const vresp_t *r, const char *name,
+                          const char *want)
+{
+    char *v = vresp_header(r, name);
+
+    if (v == NULL || strcmp(v, want) != 0)
+        fail_msg("%s: %s, want %s", name, v ? v : "(none)", want);
+    free(v);
 }
 
 /* Fails unless body is well-formed XML (Python's parser). */
@@ -142,19 +172,16 @@ static void expect_badge(vd_t *d, const char *path, const char *label,
                          const char *message)
 {
     vresp_t r = vd_get(d, path);
-    char *ct = vresp_header(&r, "Content-Type");
-    char *cc = vresp_header(&r, "Cache-Control");
     char want[256];
 
     assert_int_equal(r.status, 200);
-    assert_string_equal(ct, "image/svg+xml");
-    assert_string_equal(cc, "max-age=5");
+    expect_header(&r, "Content-Type", "image/svg+xml");
+    expect_header(&r, "Cache-Control", "max-age=5");
+    expect_header(&r, "X-Content-Type-Options", "nosniff");
     assert_xml(r.body);
     snprintf(want, sizeof(want), "<title>%s: %s</title>", label, message);
     if (strstr(r.body, want) == NULL)
         fail_msg("%s: no %s in\n%s", path, want, r.body);
-    free(ct);
-    free(cc);
     vresp_free(&r);
 }
 
@@ -180,9 +207,8 @@ static void test_http(void **state)
     settle(d);
     r = vd_get(d, "/");
     assert_int_equal(r.status, 200);
-    v = vresp_header(&r, "Content-Type");
-    assert_string_equal(v, "text/html; charset=utf-8");
-    free(v);
+    expect_header(&r, "Content-Type", "text/html; charset=utf-8");
+    expect_header(&r, "Referrer-Policy", "no-referrer");
     v = vresp_header(&r, "Content-Security-Policy");
     assert_non_null(v);
     assert_true(strncmp(v, "default-src 'none'; style-src 'sha256-", 38) == 0);
@@ -236,7 +262,7 @@ static void test_http(void **state)
     assert_non_null(strstr(r.body, "<title>web response time: "));
     assert_true(strstr(r.body, " ms</title>") || strstr(r.body, " µs</title>"));
     vresp_free(&r);
-    assert_int_equal(vd_stop(d), 0);
+    stop(d);
 }
 
 /* 20 checks with long errors: the page stays under 64 KB. */
@@ -269,7 +295,7 @@ static void test_size(void **state)
     assert_null(strstr(r.body, "not run yet"));
     assert_true(r.len < 64 * 1024);
     vresp_free(&r);
-    assert_int_equal(vd_stop(d), 0);
+    stop(d);
 }
 
 /* While draining, the page says so in a banner. */
@@ -290,7 +316,7 @@ static void test_draining(void **state)
     assert_non_null(strstr(r.body, "class=\"banner k1\" role=\"status\""));
     assert_non_null(strstr(r.body, "Shutting down: draining"));
     vresp_free(&r);
-    assert_int_equal(vd_stop(d), 0);
+    stop(d);
 }
 
 /* A protected deployment: an anonymous caller sees the overall status and
@@ -337,7 +363,7 @@ static void test_protected(void **state)
     assert_int_equal(r.status, 403);
     assert_null(strstr(r.body, "secret"));
     vresp_free(&r);
-    assert_int_equal(vd_stop(d), 0);
+    stop(d);
     unlink(secret);
 }
 
