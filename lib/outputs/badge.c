@@ -23,8 +23,10 @@ typedef struct badge {
     const char *color;
 } badge_t;
 
-/* Verdana 11px advance widths (shields.io measures the same font), in
- * tenths of a pixel, for ' ' to '~'; other characters count as 7.5 px. */
+/* Approximate Verdana 11px advance widths, in tenths of a pixel, for ' '
+ * to '~' (other characters count as 7.5 px), scaled by 1.12 below: they
+ * size the box, and textLength makes each text fit it exactly whatever
+ * font the viewer has, as shields.io does. */
 static const unsigned char widths[95] = {
     39, 39, 46, 82, 64, 109, 73, 27, 46, 46, 64, 82, 37, 46, 37, 46,
     64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 46, 46, 82, 82, 82, 55,
@@ -44,18 +46,21 @@ static int text_width(const char *text)
         else if ((*p & 0xc0) != 0x80) /* a UTF-8 character, once */
             tenths += 75;
     }
-    return (tenths + 9) / 10;
+    return (tenths * 112 / 100 + 9) / 10;
 }
 
-/* One half's text twice: its shadow, then the text. */
-static void half_text(vbuf_t *b, int x10, const char *text)
+/* One half's text twice, its shadow then the text, centred on x10 and
+ * stretched to width px (both in the tenths the text is drawn in). */
+static void half_text(vbuf_t *b, int x10, int width, const char *text)
 {
     vbuf_printf(b, "<text x=\"%d\" y=\"150\" fill=\"#010101\" "
-                   "fill-opacity=\".3\" transform=\"scale(.1)\">",
-                x10);
+                   "fill-opacity=\".3\" transform=\"scale(.1)\" "
+                   "textLength=\"%d\">",
+                x10, width * 10);
     vpage_esc(b, text);
-    vbuf_printf(b, "</text><text x=\"%d\" y=\"140\" transform=\"scale(.1)\">",
-                x10);
+    vbuf_printf(b, "</text><text x=\"%d\" y=\"140\" transform=\"scale(.1)\" "
+                   "textLength=\"%d\">",
+                x10, width * 10);
     vpage_esc(b, text);
     vbuf_str(b, "</text>");
 }
@@ -63,7 +68,8 @@ static void half_text(vbuf_t *b, int x10, const char *text)
 static vbody_t *render(const badge_t *bd)
 {
     vbuf_t b = VBUF_INIT(0);
-    int lw = text_width(bd->label) + 10, mw = text_width(bd->message) + 10;
+    int lt = text_width(bd->label), mt = text_width(bd->message);
+    int lw = lt + 12, mw = mt + 12;
     char *data;
     size_t len;
 
@@ -90,8 +96,8 @@ static vbody_t *render(const badge_t *bd)
                     "text-anchor=\"middle\" font-family=\"Verdana,Geneva,"
                     "DejaVu Sans,sans-serif\" font-size=\"110\">",
                 lw + mw, lw, lw, mw, bd->color, lw + mw);
-    half_text(&b, lw * 5, bd->label);
-    half_text(&b, lw * 10 + mw * 5, bd->message);
+    half_text(&b, lw * 5, lt, bd->label);
+    half_text(&b, lw * 10 + mw * 5, mt, bd->message);
     vbuf_str(&b, "</g></svg>\n");
     if ((data = vbuf_take(&b, &len)) == NULL)
         return NULL;
