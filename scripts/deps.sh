@@ -3,12 +3,13 @@
 # (deps.sh test) need, when any is missing. Uses apt-get; needs root.
 set -eu
 
-run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev ca-certificates monitoring-plugins-basic"
+run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev libsystemd-dev ca-certificates monitoring-plugins-basic"
 # prometheus: promtool checks examples/prometheus, and the metrics test starts
 # its own server on loopback (the package's own service is never needed).
 # prometheus-alertmanager: the alerts test starts its own on loopback too.
+# systemd: systemd-socket-activate and systemd-analyze for test_systemd.
 # chromium: the status page test drives it with puppeteer-core (npm).
-test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus prometheus-alertmanager chromium"
+test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus prometheus-alertmanager systemd chromium"
 # Node.js runs jose and puppeteer-core: Debian's, unless a node is there.
 command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs npm"
 # make fuzz: clang, and libFuzzer (libclang_rt.fuzzer, in libclang-rt-14-dev).
