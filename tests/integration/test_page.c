@@ -4,7 +4,7 @@
  * rows, filters without JavaScript, auto-refresh, contrast, screenshots),
  * and over plain HTTP: headers (CSP, ETag/304), the JSON variant, bad
  * filters, the badges as XML with their texts, the size of a page of 20
- * checks, the draining banner, and what an anonymous caller of a
+ * checks, the draining and maintenance banners, and what an anonymous caller of a
  * protected deployment sees (the overall status, no check name). */
 #include <pthread.h>
 #include <signal.h>
@@ -319,6 +319,57 @@ static void test_draining(void **state)
     stop(d);
 }
 
+/* Runs vitals maint ARG... on d's control socket; fails unless it exits 0. */
+static void maint(const char *sock, const char *a1, const char *a2,
+                  const char *a3)
+{
+    char *out = NULL, *err = NULL;
+    char *argv[] = {(char *)vitals_path(), "maint", (char *)a1, "--socket",
+                    (char *)sock, (char *)a2, (char *)a3, NULL};
+    int rc = run_cmd(argv, &out, &err);
+
+    if (rc != 0)
+        fail_msg("vitals maint %s: %d %s%s", a1, rc, out, err);
+    free(out);
+    free(err);
+}
+
+/* `vitals maint on` shows a banner with the reason and the end; `off`
+ * takes it away. */
+static void test_maintenance(void **state)
+{
+    char dir[] = "/tmp/vitals-page-XXXXXX", sock[64];
+    vd_t *d;
+    vresp_t r;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(sock, sizeof(sock), "%s/control.sock", dir);
+    d = vd_start("listen: [\"127.0.0.1:0\"]\n"
+                 "state_dir: %s\n"
+                 "checks:\n"
+                 "  web: {type: tcp, address: \"127.0.0.1:%d\"}\n",
+                 dir, live_port);
+    assert_true(vd_log_wait(d, "control socket on ", 5000));
+    maint(sock, "on", "--reason", "db <upgrade>");
+    r = vd_get(d, "/");
+    assert_non_null(strstr(r.body, "class=\"banner k1\" role=\"status\""));
+    assert_non_null(strstr(r.body, " Maintenance: db &lt;upgrade&gt; "
+                                   "(readiness fails meanwhile)</div>"));
+    vresp_free(&r);
+    maint(sock, "on", "--for", "30m");
+    r = vd_get(d, "/");
+    assert_non_null(strstr(r.body, " Maintenance: maintenance, until 20"));
+    vresp_free(&r);
+    maint(sock, "off", NULL, NULL);
+    r = vd_get(d, "/");
+    assert_null(strstr(r.body, "Maintenance"));
+    assert_non_null(strstr(r.body, "<div id=\"banner\"></div>"));
+    vresp_free(&r);
+    stop(d);
+    rmdir(dir);
+}
+
 /* A protected deployment: an anonymous caller sees the overall status and
  * no check name, in the page, its JSON and the badges. */
 static void test_protected(void **state)
@@ -373,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_http),
         cmocka_unit_test(test_size),
         cmocka_unit_test(test_draining),
+        cmocka_unit_test(test_maintenance),
         cmocka_unit_test(test_protected),
         cmocka_unit_test(test_browser),
     };
