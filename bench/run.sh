@@ -12,7 +12,9 @@
 # of the ports used, 18500), BENCH_OUT (the JSON file to write),
 # BENCH_NO_BUILD=1 (use the vitalsd already in BUILD_DIR), BENCH_VERSION
 # (what to call that build in the results; default: git describe),
-# BENCH_DEBUG=1 (print each serving run's CPU accounting on stderr).
+# BENCH_DEBUG=1 (print each serving run's CPU accounting on stderr),
+# BENCH_HISTORY_DURATION (s, 20), BENCH_ONLY=history (only section 6,
+# written to bench/results/<date>-history.json).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,9 +26,10 @@ SCHED_DUR=${BENCH_SCHED_DURATION:-30}
 STARTUP_REPS=${BENCH_STARTUP_REPS:-30}
 ISO_ROUNDS=${BENCH_ISO_ROUNDS:-5}
 ISO_DUR=${BENCH_ISO_DURATION:-8}
+HIST_DUR=${BENCH_HISTORY_DURATION:-20}
 PORT=${BENCH_PORT:-18500}
 DATE=$(date -u +%Y-%m-%d)
-OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE.json}
+OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE${BENCH_ONLY:+-$BENCH_ONLY}.json}
 HZ=$(getconf CLK_TCK)
 T_START=$(date +%s)
 
@@ -43,7 +46,7 @@ die() { log "$*"; exit 1; }
 # ---------------------------------------------------------------------------
 # Dependencies (Debian packages, as scripts/deps.sh does) and the build
 
-deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev"
+deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev python3"
 missing=""
 for p in $deps; do
   case $p in nginx) command -v nginx >/dev/null && continue ;; esac
@@ -166,6 +169,7 @@ config() {
   printf 'listen: ["127.0.0.1:%s"]\n' "$1"
   printf 'defaults: {interval: %s, timeout: 5s}\n' "$2"
   [ -n "$LIMITS" ] && printf '%s\n' "$LIMITS"
+  [ -n "$HISTORY" ] && printf '%s\n' "$HISTORY"
   printf 'checks:\n'
   sed 's/^/  /'
 }
@@ -175,6 +179,15 @@ cheap_checks() {
   awk -v n="$1" -v p="${2:-c}" -v c="$CHEAP" 'BEGIN { for (i = 0; i < n; i++) printf "%s%05d: %s\n", p, i, c }'
 }
 valid_config() { "$VITALSD" --check-config /dev/stdin >/dev/null 2>&1; }
+ticks_window() { # PID DELAY SECONDS: self and children ticks over a window
+  sleep "$2"
+  local s0 k0 t0
+  s0=$(cpu_ticks self "$1")
+  k0=$(cpu_ticks children "$1")
+  t0=$(now)
+  sleep "$3"
+  echo "$(($(cpu_ticks self "$1") - s0)) $(($(cpu_ticks children "$1") - k0)) $(calc "$(now) - $t0")"
+}
 
 # One wrk run: NAME URL CONNS PID... . Appends a line to $SERVING:
 # name conns requests rps rpcpu p50_ms p99_ms cpu_share conns_opened non2xx
@@ -242,8 +255,69 @@ fi
 if printf 'limits: {max_connections_per_ip: 1024}\n' | valid_config; then
   LIMITS="limits: {max_connections_per_ip: 1024}"
 fi
+# Sections 1-5 keep the history in memory, as builds before it did (and
+# nothing is written to /var/lib/vitals); section 6 measures the stores.
+HISTORY=""
+if printf 'history: {store: memory}\n' | valid_config; then
+  HISTORY="history: {store: memory}"
+fi
 kvs settings.cheap_check "$CHEAP"
 kvs settings.limits "${LIMITS:-none}"
+
+
+# ---------------------------------------------------------------------------
+# 6. History: what keeping every run costs (run by the main flow at the
+# end, or alone with BENCH_ONLY=history)
+
+hist_run() { # NAME HISTORY-LINE: 10,000 checks every 1 s with that history
+  local name=$1 s w
+  cheap_checks 10000 | HISTORY=$2 config "$P_BIG" 1s >"$WORK/hist.$name.yaml"
+  start_vitalsd "$WORK/hist.$name.yaml" "$WORK/vitalsd.hist.$name.log"
+  wait_http "http://127.0.0.1:$P_BIG/health" 200 120
+  read -r s _ w < <(ticks_window "$VPID" 5 "$HIST_DUR")
+  kv "history.$name.cpu_share" "$(calc "$s / $HZ / $w")"
+  kv "history.$name.rss_kb" "$(rss_kb "$VPID")"
+  kv "history.$name.rss_anon_kb" "$(RSS_FIELD=RssAnon rss_kb "$VPID")"
+  kv "history.$name.dropped" "$(curl -s "http://127.0.0.1:$P_BIG/metrics" |
+    awk '$1 == "vitals_history_dropped_total" {print $2}')"
+  kv "history.$name.threads" "$(threads "$VPID")"
+  stop_pid "$VPID"
+}
+
+history_bench() {
+  log "6. history: 10,000 $CHEAP_NAME checks every 1s, CPU and RSS over ${HIST_DUR}s: memory_runs 1, memory, sqlite"
+  hist_run off "history: {store: memory, memory_runs: 1}"
+  hist_run memory "history: {store: memory}"
+  hist_run sqlite "history: {store: sqlite, path: $WORK/history.db}"
+  kv history.sqlite.rows "$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM vitals_runs").fetchone()[0])' "$WORK/history.db")"
+  kv history.sqlite.file_kb "$(du -k "$WORK/history.db" | cut -f1)"
+  kv settings.history_seconds "$HIST_DUR"
+}
+
+history_table() {
+  echo "6. History: 10,000 $CHEAP_NAME checks every 1s, CPU of vitalsd as a share of one core over $(J .settings.history_seconds)s, RSS at the end"
+  printf '%-44s %8s %10s %10s %8s\n' "" cpu RSS anon dropped
+  for n in off memory sqlite; do
+    case $n in
+      off) label="memory_runs: 1 (the least history)" ;;
+      memory) label="store: memory (32 runs per check)" ;;
+      sqlite) label="store: sqlite (the default)" ;;
+    esac
+    printf '%-44s %8s %10s %10s %8s\n' "$label" "$(pct "$(J .history.$n.cpu_share)")" \
+      "$(mib "$(J .history.$n.rss_kb)")" "$(mib "$(J .history.$n.rss_anon_kb)")" "$(J .history.$n.dropped)"
+  done
+  echo "(sqlite: $(J .history.sqlite.rows) runs written, $(J .history.sqlite.file_kb) KB of file, at the end of the run)"
+}
+
+write_json() {
+  mkdir -p "$(dirname "$OUT")"
+  jq -Rn '[inputs | split("\t") | {k: (.[0] | split(".") | map(tonumber? // .)),
+          v: (.[1] | if startswith("s:") then .[2:] else (tonumber? // .) end)}]
+        | reduce .[] as $x ({}; setpath($x.k; $x.v))' <"$KV" >"$OUT"
+}
+J() { jq -r "$1" "$OUT"; }
+pct() { awk -v x="$1" 'BEGIN { printf "%.1f%%", x * 100 }'; }
+mib() { awk -v x="$1" 'BEGIN { printf "%.1f MiB", x / 1024 }'; }
 
 # ---------------------------------------------------------------------------
 # The machine
@@ -264,6 +338,16 @@ kv settings.rounds "$ROUNDS"
 kv settings.sched_seconds "$SCHED_DUR"
 kv settings.startup_reps "$STARTUP_REPS"
 log "machine: $(nproc) x $CPU_MODEL, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "${BENCH_ONLY:-}" = history ]; then
+  history_bench
+  kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+  write_json
+  echo
+  history_table
+  echo "wrote $OUT"
+  exit 0
+fi
 
 # ---------------------------------------------------------------------------
 # 1. Serving, and 2. footprint with 10 checks
@@ -426,16 +510,6 @@ kv footprint.mhd_static.rss_after_load_kb "$RSS_MHD_AFTER"
 # ---------------------------------------------------------------------------
 # 3. Scheduling, and 2. footprint with 10,000 checks
 
-ticks_window() { # PID DELAY SECONDS: self and children ticks over a window
-  sleep "$2"
-  local s0 k0 t0
-  s0=$(cpu_ticks self "$1")
-  k0=$(cpu_ticks children "$1")
-  t0=$(now)
-  sleep "$3"
-  echo "$(($(cpu_ticks self "$1") - s0)) $(($(cpu_ticks children "$1") - k0)) $(calc "$(now) - $t0")"
-}
-
 log "3. scheduling: 10,000 $CHEAP_NAME checks every 1s, CPU over ${SCHED_DUR}s"
 cheap_checks 10000 | config "$P_BIG" 1s >"$WORK/c10k.yaml"
 t0=$(now)
@@ -582,6 +656,8 @@ mapfile -t ratios < <(awk '$1 == "none" {n[++i] = $7} $1 == "hung" {printf "%.4f
 kv isolation.p99_ratio "$(median "${ratios[@]}")"
 for ((r = 0; r < ${#ratios[@]}; r++)); do kv "isolation.rounds.p99_ratio.$r" "${ratios[$r]}"; done
 
+history_bench
+
 T_END=$(date +%s)
 kv settings.total_seconds $((T_END - T_START))
 kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -589,14 +665,7 @@ kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 # ---------------------------------------------------------------------------
 # The JSON and the table
 
-mkdir -p "$(dirname "$OUT")"
-jq -Rn '[inputs | split("\t") | {k: (.[0] | split(".") | map(tonumber? // .)),
-          v: (.[1] | if startswith("s:") then .[2:] else (tonumber? // .) end)}]
-        | reduce .[] as $x ({}; setpath($x.k; $x.v))' <"$KV" >"$OUT"
-
-J() { jq -r "$1" "$OUT"; }
-pct() { awk -v x="$1" 'BEGIN { printf "%.1f%%", x * 100 }'; }
-mib() { awk -v x="$1" 'BEGIN { printf "%.1f MiB", x / 1024 }'; }
+write_json
 verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN { ok = op == "<=" ? x <= t : x >= t; print ok ? "met" : "MISSED" }'; }
 
 echo
@@ -683,5 +752,7 @@ echo " commands running before/after each hung run: $(J '[.isolation.hung.rounds
 echo " seconds from exec to 100 running (10 s wait at most, then measured anyway): $(J '.isolation.hung.rounds.ramp_s | map(. * 10 | round / 10 | tostring) | join(" ")'))"
 printf '%-44s %8s     %s\n' "the 10 cheap checks failing, worst round" "$(J .isolation.hung.cheap_failing_max)/10" \
   "0 (a hung check delays no other): $(verdict "$(J .isolation.hung.cheap_failing_max)" "<=" 0)"
+echo
+history_table
 echo
 echo "wrote $OUT ($(J .settings.total_seconds) s)"

@@ -389,6 +389,82 @@ VITALS_EXTERN char *vitals_snapshot_format(const vitals_snapshot_t *s,
                                            const char *format);
 
 /* ------------------------------------------------------------------------
+ * History: every run and every status change, kept in memory (the newest
+ * runs of each check) and in a store (SQLite, PostgreSQL), so that streaks
+ * survive restarts (docs/config.md, `history`)
+ */
+
+/* Configures the history with the keys of the YAML `history` section as a
+ * JSON object text, e.g. {"store": "sqlite", "path": "/var/lib/app/h.db",
+ * "retention": "7d"}. Only before vitals_start (VITALS_EBUSY after). An
+ * instance not configured so keeps its history in memory only. On
+ * VITALS_ECONFIG, *err (when err is not NULL) receives a new message to
+ * free(). */
+VITALS_EXTERN int vitals_set_history(vitals_t *v, const char *settings_json,
+                                     char **err);
+
+/* One run of a check. Strings owned by the vitals_history_t holding it. */
+typedef struct vitals_run {
+    int64_t time_ns;        /* wall clock of the run's start */
+    int64_t duration_ns;
+    vitals_status_t status; /* reported after the run (thresholds and
+                               criticality applied) */
+    vitals_status_t result; /* the run's own status */
+    const char *error;      /* NULL when the run passed */
+} vitals_run_t;
+
+/* A change of a check's reported status. has_from is 0 for the first
+ * result of a check that has no earlier status (not even one restored
+ * from the store). Strings borrowed for the callback, or owned by the
+ * vitals_history_t holding it. */
+typedef struct vitals_transition {
+    const char *check;
+    int64_t time_ns; /* wall clock of the run that caused it */
+    int has_from;
+    vitals_status_t from, to;
+    const char *error; /* why, when to is not healthy; else NULL */
+} vitals_transition_t;
+
+/* Called once per transition, in order, from the history's thread (never
+ * from a check's or the scheduler's: a slow callback delays only other
+ * callbacks and the store's writes). fn NULL turns it off. t is borrowed
+ * for the call. Set it before vitals_start. */
+typedef void (*vitals_transition_fn)(const vitals_transition_t *t,
+                                     void *data);
+VITALS_EXTERN int vitals_on_transition(vitals_t *v, vitals_transition_fn fn,
+                                       void *data);
+
+/* A list of runs or of transitions, newest first. */
+typedef struct vitals_history vitals_history_t;
+
+/* The runs (or transitions) of check at or after since_ns (wall clock ns;
+ * 0: any time), newest first, at most limit (1 to 10000). *out is new:
+ * free it with vitals_history_free. Answered from memory when the newest
+ * runs cover the question, else from the store. VITALS_EINVAL for bad
+ * arguments, VITALS_ENOMEM. An unknown check has an empty history. */
+VITALS_EXTERN int vitals_history_runs(vitals_t *v, const char *check,
+                                      int64_t since_ns, size_t limit,
+                                      vitals_history_t **out);
+VITALS_EXTERN int vitals_history_transitions(vitals_t *v, const char *check,
+                                             int64_t since_ns, size_t limit,
+                                             vitals_history_t **out);
+VITALS_EXTERN size_t vitals_history_count(const vitals_history_t *h);
+/* The i-th entry (owned by h), or NULL past the end or for the other
+ * kind of list. */
+VITALS_EXTERN const vitals_run_t *vitals_history_run(
+    const vitals_history_t *h, size_t i);
+VITALS_EXTERN const vitals_transition_t *vitals_history_transition(
+    const vitals_history_t *h, size_t i);
+VITALS_EXTERN void vitals_history_free(vitals_history_t *h);
+
+/* The share of check's runs in the last window_ms whose reported status
+ * was healthy, in *ratio (NaN when it has no runs in the window), and how
+ * many runs that is in *runs (either may be NULL). */
+VITALS_EXTERN int vitals_history_uptime(vitals_t *v, const char *check,
+                                        int64_t window_ms, double *ratio,
+                                        uint64_t *runs);
+
+/* ------------------------------------------------------------------------
  * Configuration (the YAML file of vitalsd; docs/config.md)
  */
 

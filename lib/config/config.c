@@ -9,6 +9,7 @@
 #include "instance.h"
 #include "listen/tlsfiles.h"
 #include "notify/notify.h"
+#include "config/history.h"
 #include "config/settings.h"
 #include "config/vnode.h"
 #include "config/yaml.h"
@@ -26,6 +27,7 @@ typedef struct vconf {
     int shutdown_fails_all;
     char *state_dir;
     vnotify_targets_t *notify;
+    vhist_conf_t history;
 } vconf_t;
 
 static void conf_clear(vconf_t *c)
@@ -36,6 +38,7 @@ static void conf_clear(vconf_t *c)
     vlisten_free(c->listen, c->nlisten);
     vroutes_unref(c->routes);
     vnotify_targets_free(c->notify);
+    vhist_conf_clear(&c->history);
     memset(c, 0, sizeof(*c));
 }
 
@@ -425,6 +428,7 @@ static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
     read_checks(root, c, &d, e);
     read_http(root, c, e);
     c->notify = vnotify_read(vnode_get(root, "notify"), e);
+    vhist_read(get_map(root, "history", e), &c->history, e);
     vnode_map_done(root, "the configuration", e);
     vnode_free(root);
     return e->n + (size_t)e->oom;
@@ -453,6 +457,7 @@ static void apply(vitals_t *v, vconf_t *c)
         vitals_set_state_dir(v, c->state_dir);
     vinstance_set_notify(v, c->notify);
     c->notify = NULL;
+    vinstance_set_history(v, &c->history);
     kept = vengine_apply(vitals_engine(v), c->checks, n);
     free(c->checks); /* the checks now belong to the engine */
     c->checks = NULL;

@@ -17,6 +17,7 @@
 #include "util/clock.h"
 #include "engine/result.h"
 #include "snapshot.h"
+#include "store/record.h"
 #include "vitals.h"
 
 typedef struct vcheck vcheck_t;
@@ -55,6 +56,10 @@ struct vcheck {
     char *last_error;
     int64_t since_ns; /* wall clock of the last reported change */
     uint64_t runs[3], timeouts, transitions;
+    /* The reported status before a restart (vengine_restore): the first
+     * result is a transition only when it differs. */
+    int has_restored;
+    vitals_status_t restored;
 };
 
 /* One run of a check, handed to a worker. */
@@ -79,6 +84,11 @@ typedef struct vengine vengine_t;
 typedef void (*vengine_publish_fn)(vitals_snapshot_t *s, void *data);
 
 #define VENGINE_MAX_SUBSCRIBERS 8
+
+/* Called after every run (and every timeout) with e->lock held, on the
+ * thread that applied it: it must only copy the record (borrowed for the
+ * call) and return, never block or call back into the engine. */
+typedef void (*vengine_run_fn)(const vhist_rec_t *r, void *data);
 
 struct vengine {
     pthread_mutex_t lock; /* checks, heap, per-check state */
@@ -106,6 +116,8 @@ struct vengine {
         void *data;
     } subs[VENGINE_MAX_SUBSCRIBERS];
     size_t nsubs;
+    vengine_run_fn on_run; /* the history's, or NULL */
+    void *on_run_data;
 
     /* The lifecycle, shown in every snapshot. */
     int started_up; /* every check completed a run once: latched */
@@ -141,6 +153,15 @@ int vengine_set_instance(vengine_t *e, const char *instance);
  * Unsubscribe before data goes away. */
 int vengine_subscribe(vengine_t *e, vengine_publish_fn fn, void *data);
 void vengine_unsubscribe(vengine_t *e, vengine_publish_fn fn, void *data);
+/* Calls fn(record, data) after every run from now on (fn NULL: none). */
+void vengine_on_run(vengine_t *e, vengine_run_fn fn, void *data);
+/* Restores the streak of check name from before a restart (the store's):
+ * contiguous failures, first failure, last success, the time of the last
+ * change and the status then. The check still counts as not yet run (so
+ * readiness and startup wait for a real run); its first result continues
+ * the streak. VITALS_ENOENT for an unknown check, VITALS_EBUSY once it
+ * has a result. */
+int vengine_restore(vengine_t *e, const char *name, const vstreak_t *s);
 /* The latest snapshot: a new reference. */
 vitals_snapshot_t *vengine_snapshot(vengine_t *e);
 /* Grows with every publication; a cheap "is there a newer snapshot". */

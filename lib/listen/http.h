@@ -25,6 +25,8 @@ typedef struct vsource {
     void (*log)(void *ctx, vitals_log_level_t level, const char *msg);
     vactions_t act;
     void *ctx;
+    const struct vhistory *history; /* the read side (store/query.h), or
+                                       NULL */
 } vsource_t;
 
 /* A listener: an address, and for HTTPS the certificate and key (PEM). */

@@ -338,6 +338,7 @@ enum MHD_Result vrequest_dispatch(vlistener_t *l, struct MHD_Connection *conn,
     }
     r.act = &l->server->src.act;
     r.stats = &l->server->stats;
+    r.history = l->server->src.history;
     r.query = query;
     r.header = req_header;
     r.method = method;

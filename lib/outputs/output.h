@@ -96,6 +96,8 @@ struct vreq {
     int details; /* 0: show only the overall status, nothing a check says */
     const vactions_t *act;
     const vstats_t *stats; /* the server's response counters, or NULL */
+    /* The history's read side (store/query.h), or NULL. */
+    const struct vhistory *history;
     /* The listener's lookups, behind vreq_query and vreq_header. */
     size_t (*query)(const vreq_t *r, const char *key, const char **vals,
                     size_t max);

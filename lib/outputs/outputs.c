@@ -17,6 +17,7 @@
     XX(startupz)                                                              \
     XX(status)                                                                \
     XX(metrics)                                                               \
+    XX(history)                                                               \
     XX(page)                                                                  \
     XX(badge)                                                                 \
     XX(check_badge)
