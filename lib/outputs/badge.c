@@ -154,25 +154,24 @@ static void uptime_badge(badge_t *bd, const vreq_t *r, const bq_t *q)
               : pct >= 97 ? "#dfb317" : pct >= 95 ? "#fe7d37" : "#e05d44";
 }
 
-/* The mean duration of the runs in the window, from the history. */
+/* The mean duration of the runs in the window, from the history (the
+ * newest VPAGE_DAY_RUNS of them). */
 static int mean_duration(const vreq_t *r, const bq_t *q, int64_t *ns)
 {
-    vpage_sample_t buf[VPAGE_RUNS * 8];
-    vpage_runs_t runs = {0};
-    int64_t since = r->snap->time_ns - window_ns(q->duration), sum = 0;
-    size_t n = 0;
+    vpage_runs_t runs;
+    int64_t sum = 0;
 
-    if (vpage_history_runs(r, q->name, &runs, buf,
-                           sizeof(buf) / sizeof(buf[0])) != 0)
+    if (vpage_history_runs(r, q->name, r->snap->time_ns -
+                                           window_ns(q->duration),
+                           VPAGE_DAY_RUNS, &runs) != 0 ||
+        runs.n == 0) {
+        vpage_history_free(&runs);
         return -1;
+    }
     for (size_t i = 0; i < runs.n; i++)
-        if (runs.s[i].time_ns >= since) {
-            sum += runs.s[i].duration_ns;
-            n++;
-        }
-    if (n == 0)
-        return -1;
-    *ns = sum / (int64_t)n;
+        sum += runs.s[i].duration_ns;
+    *ns = sum / (int64_t)runs.n;
+    vpage_history_free(&runs);
     return 0;
 }
 

@@ -32,10 +32,13 @@ typedef struct vpage_runs {
     size_t n;
     int by_time;
     int64_t to_ns;
+    void *hold; /* what the samples' errors point into, or NULL */
 } vpage_runs_t;
 
 #define VPAGE_HOURS 24
 #define VPAGE_RUNS 40 /* slots of the bar, and points of the sparkline */
+/* Runs read for the 24 hours of the bar at most: one every 30 s. */
+#define VPAGE_DAY_RUNS 2880
 
 /* What one request asks the page for. */
 typedef struct vpage_req {
@@ -46,10 +49,9 @@ typedef struct vpage_req {
     int64_t refresh_ms;  /* 0: no script */
     int by_time;         /* the history has 24 hours (a store), not only
                             the latest runs (memory) */
-    /* The recent runs of a check, or 0 with *out empty (no history).
-     * May be NULL. */
-    int (*runs)(const vreq_t *r, const char *check, vpage_runs_t *out,
-                vpage_sample_t *buf, size_t max);
+    /* Reads the runs of a check (vpage_history_runs); NULL: none. */
+    int (*runs)(const vreq_t *r, const char *check, int64_t since_ns,
+                size_t limit, vpage_runs_t *out);
 } vpage_req_t;
 
 /* page_html.c */
@@ -85,10 +87,12 @@ void vpage_clock(int64_t ns, int date, char *buf, size_t len);
 void vpage_ago(int64_t ns, char *buf, size_t len);
 
 /* page_history.c: the history as the page and the badges read it. */
-/* The recent runs of check into buf (max), described by *out: 0, or
- * VITALS_ENOENT when there is no history to read (out->n 0). */
-int vpage_history_runs(const vreq_t *r, const char *check, vpage_runs_t *out,
-                       vpage_sample_t *buf, size_t max);
+/* The runs of check at or after since_ns, newest first, at most limit,
+ * into *out (free with vpage_history_free): 0, VITALS_ENOENT when there
+ * is no history to read (out empty), or VITALS_ENOMEM. */
+int vpage_history_runs(const vreq_t *r, const char *check, int64_t since_ns,
+                       size_t limit, vpage_runs_t *out);
+void vpage_history_free(vpage_runs_t *runs);
 /* The share of check's runs in the last window_ns that were healthy, and
  * how many runs that is: 0, or VITALS_ENOENT (no history, or no run in
  * the window). */

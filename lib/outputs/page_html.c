@@ -254,18 +254,23 @@ static void time_cells(vbuf_t *b, const vsnap_entry_t *e, int64_t now_ns)
     vbuf_str(b, "</td>");
 }
 
-/* The bar and sparkline cells, from the check's recent runs. */
+/* The bar and sparkline cells, from the check's recent runs: the last
+ * 24 hours from a store, else the newest runs kept in memory. */
 static void history_cells(vbuf_t *b, const vreq_t *r, const vpage_req_t *q,
                           const vsnap_entry_t *e, int member)
 {
-    vpage_sample_t buf[VPAGE_RUNS * 8];
     vpage_runs_t runs = {0};
+    int64_t now = r->snap->time_ns;
     int have = !member && q->runs != NULL &&
-               q->runs(r, e->pub.name, &runs, buf,
-                       sizeof(buf) / sizeof(buf[0])) == 0 &&
+               q->runs(r, e->pub.name,
+                       q->by_time ? now - VPAGE_HOURS * 3600 * VCLOCK_S : 0,
+                       q->by_time ? VPAGE_DAY_RUNS : VPAGE_RUNS,
+                       &runs) == 0 &&
                runs.n > 0;
 
-    vbuf_printf(b, "<td%s data-l=\"%s\">", member ? " class=\"e\"" : "",
+    runs.by_time = q->by_time;
+    runs.to_ns = now;
+    vbuf_printf(b, "<td%s data-l=\"%s\">", have ? "" : " class=\"e\"",
                 q->by_time ? "Last 24 hours" : "Recent runs");
     if (have)
         vpage_bar(b, &runs);
@@ -279,6 +284,7 @@ static void history_cells(vbuf_t *b, const vreq_t *r, const vpage_req_t *q,
     else
         vbuf_str(b, "<span class=\"none\">&#8212;</span>");
     vbuf_str(b, "</td>");
+    vpage_history_free(&runs);
 }
 
 static int rows(vbuf_t *b, const vreq_t *r, const vpage_req_t *q,

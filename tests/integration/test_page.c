@@ -255,7 +255,12 @@ static void test_http(void **state)
     expect_badge(d, "/badge/web.svg", "web", "healthy");
     expect_badge(d, "/badge/cache.svg", "cache", "degraded");
     expect_badge(d, "/badge/db.svg", "db", "unhealthy");
-    expect_badge(d, "/badge/web.svg?uptime=7d", "web uptime 7d", "no data");
+    expect_badge(d, "/badge/web.svg?uptime=7d", "web uptime 7d", "100.00%");
+    expect_badge(d, "/badge/db.svg?uptime=24h", "db uptime 24h", "0.00%");
+    r = vd_get(d, "/badge/db.svg?duration=24h");
+    assert_non_null(strstr(r.body, "<title>db response time 24h: "));
+    assert_null(strstr(r.body, "no data"));
+    vresp_free(&r);
     r = vd_get(d, "/badge/web.svg?duration");
     assert_int_equal(r.status, 200);
     assert_xml(r.body);
