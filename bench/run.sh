@@ -39,6 +39,7 @@ P_BIG=$((PORT + 2))     # vitalsd, 10,000 checks / 1,000 exec checks
 P_ISO=$((PORT + 3))     # vitalsd, isolation
 P_START=$((PORT + 4))   # start-up
 P_MHD=$((PORT + 5))     # libmicrohttpd serving a prebuilt response
+P_ATT=$((PORT + 6))     # vitalsd under attack
 
 log() { printf '%s\n' "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -90,6 +91,8 @@ cc -O2 -Wall -Wextra -o "$WORK/benchtool" "$ROOT/bench/benchtool.c"
 # shellcheck disable=SC2046
 cc -O2 -Wall -Wextra -o "$WORK/mhd_static" "$ROOT/bench/mhd_static.c" $(pkg-config --cflags --libs libmicrohttpd)
 BT=$WORK/benchtool
+cc -O2 -Wall -Wextra -pthread -o "$WORK/attack" "$ROOT/bench/attack.c"
+AT=$WORK/attack
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -625,7 +628,8 @@ for ((r = 1; r <= ISO_ROUNDS; r++)); do
     echo "$mode-cheap-failing $(curl -s "http://127.0.0.1:$P_ISO/health" |
       jq '[.checks | to_entries[] | select(.key | test("^c[0-9]")) | select(.value[0].status != "pass")] | length')" >>"$SERVING"
     stop_pid "$VPID"
-    # vitalsd leaves the commands still running behind when it stops.
+    # vitalsd kills its commands' process groups when it stops; this only
+    # makes sure with an older build.
     [ "${#kids[@]}" -gt 0 ] && kill "${kids[@]}" 2>/dev/null || true
   done
 done
@@ -657,6 +661,66 @@ kv isolation.p99_ratio "$(median "${ratios[@]}")"
 for ((r = 0; r < ${#ratios[@]}; r++)); do kv "isolation.rounds.p99_ratio.$r" "${ratios[$r]}"; done
 
 history_bench
+# ---------------------------------------------------------------------------
+# 6. Attacks
+
+log "6. attacks: probes from 127.0.0.2 during floods; worker threads during a burst; memory after floods"
+ATT_LIMITS="limits: {max_connections: 200, max_connections_per_ip: 64, read_timeout: 10s}"
+att_stats() { # NAME FILE: median and max of the probe times, failures
+  local v
+  mapfile -t v < <(grep -E '^-?[0-9.]+$' "$2")
+  kv "attacks.$1.probes" "${#v[@]}"
+  kv "attacks.$1.probe_p50_ms" "$(median "${v[@]}")"
+  kv "attacks.$1.probe_max_ms" "$(printf '%s\n' "${v[@]}" | sort -g | tail -1)"
+  kv "attacks.$1.probe_failed" "$(printf '%s\n' "${v[@]}" | grep -c '^-1' || true)"
+}
+cheap_checks 1 | LIMITS=$ATT_LIMITS config "$P_ATT" 10s >"$WORK/att.yaml"
+start_vitalsd "$WORK/att.yaml" "$WORK/vitalsd.att.log"
+wait_http "http://127.0.0.1:$P_ATT/livez" 200 30
+# 20 addresses x 20 connections that send nothing (400, for 200 slots).
+"$AT" idle "$P_ATT" 20 20 20 >"$WORK/att.idle"
+att_stats idle "$WORK/att.idle"
+# 4 addresses x 64 connections trickling a body, one byte per 0.9 s.
+"$AT" slow "$P_ATT" 4 64 20 >"$WORK/att.slow"
+att_stats slow "$WORK/att.slow"
+stop_pid "$VPID"
+# 4 clients looping a 100-call JSON-RPC batch against 2,000 checks.
+cheap_checks 2000 | LIMITS=$ATT_LIMITS config "$P_ATT" 30s >"$WORK/att.batch.yaml"
+awk 'BEGIN { printf "["; for (i = 0; i < 100; i++) printf "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"health.health\"}", i ? "," : "", i; printf "]" }' >"$WORK/batch.json"
+start_vitalsd "$WORK/att.batch.yaml" "$WORK/vitalsd.att.log"
+wait_http "http://127.0.0.1:$P_ATT/health" 200 60
+"$AT" batch "$P_ATT" 4 20 "$WORK/batch.json" >"$WORK/att.batch"
+att_stats batch "$WORK/att.batch"
+kv attacks.batch.request_bytes "$(wc -c <"$WORK/batch.json")"
+kv attacks.batch.replies "$(awk '$1 == "replies" {print $2}' "$WORK/att.batch")"
+kv attacks.batch.largest_reply_bytes "$(awk '$1 == "replies" {print $4}' "$WORK/att.batch")"
+stop_pid "$VPID"
+# A burst: 10 exec checks of /bin/sleep 0.1 due at once (after 2 s).
+{
+  cheap_checks 1
+  awk 'BEGIN { for (i = 0; i < 10; i++) printf "b%02d: {type: exec, command: [\"/bin/sleep\", \"0.1\"], interval: 30s, initial_delay: 2s}\n", i }'
+} | config "$P_ATT" 30s >"$WORK/att.burst.yaml"
+start_vitalsd "$WORK/att.burst.yaml" "$WORK/vitalsd.att.log"
+wait_http "http://127.0.0.1:$P_ATT/livez" 200 30
+kv attacks.burst.threads_before "$(threads "$VPID")"
+kv attacks.burst.threads_max "$("$AT" threads "$VPID" 3)"
+stop_pid "$VPID"
+# Memory: three floods of 1,000 trickling connections, each let go.
+cheap_checks 1 | LIMITS="limits: {max_connections: 1024, max_connections_per_ip: 1024, read_timeout: 10s}" \
+  config "$P_ATT" 10s >"$WORK/att.mem.yaml"
+start_vitalsd "$WORK/att.mem.yaml" "$WORK/vitalsd.att.log"
+wait_http "http://127.0.0.1:$P_ATT/livez" 200 30
+kv attacks.memory.rss_before_kb "$(rss_kb "$VPID")"
+for r in 1 2 3; do
+  "$AT" slow "$P_ATT" 4 250 20 >/dev/null &
+  sleep 1.2
+  kv "attacks.memory.rounds.rss_during_kb.$((r - 1))" "$(rss_kb "$VPID")"
+  wait $!
+  sleep 1
+  kv "attacks.memory.rounds.rss_after_kb.$((r - 1))" "$(rss_kb "$VPID")"
+done
+kv attacks.memory.rss_after_kb "$(rss_kb "$VPID")"
+stop_pid "$VPID"
 
 T_END=$(date +%s)
 kv settings.total_seconds $((T_END - T_START))
@@ -754,5 +818,21 @@ printf '%-44s %8s     %s\n' "the 10 cheap checks failing, worst round" "$(J .iso
   "0 (a hung check delays no other): $(verdict "$(J .isolation.hung.cheap_failing_max)" "<=" 0)"
 echo
 history_table
+echo "6. Attacks: a probe (GET, new connection) from 127.0.0.2 during each flood; max_connections 200"
+printf '%-44s %9s %9s %6s  %s\n' "" p50 max failed target
+for a in idle slow batch; do
+  case $a in
+  idle) what="idle flood: 20 addresses x 20 connections" ;;
+  slow) what="slow bodies: 4 x 64, a byte per 0.9 s" ;;
+  batch) what="JSON-RPC batch flood: 4 clients, 2,000 checks" ;;
+  esac
+  printf '%-44s %6.2f ms %6.2f ms %6s  %s\n' "$what" "$(J .attacks.$a.probe_p50_ms)" "$(J .attacks.$a.probe_max_ms)" \
+    "$(J .attacks.$a.probe_failed)/$(J .attacks.$a.probes)" "<= 100 ms: $(verdict "$(J .attacks.$a.probe_max_ms)" "<=" 100)"
+done
+echo "(batch: $(J .attacks.batch.request_bytes) B of 100 calls; $(J .attacks.batch.replies) replies, the largest $(J .attacks.batch.largest_reply_bytes) B)"
+printf '%-44s %9s %9s         %s\n' "worker threads, burst of 10 exec checks" "$(J .attacks.burst.threads_before)" \
+  "$(J .attacks.burst.threads_max)" "<= before + 10 + 2: $(verdict "$(J .attacks.burst.threads_max)" "<=" "$(($(J .attacks.burst.threads_before) + 12))")"
+printf '%-44s %9s %9s         %s\n' "VmRSS before / after 3 floods of 1,000 conns" "$(mib "$(J .attacks.memory.rss_before_kb)")" \
+  "$(mib "$(J .attacks.memory.rss_after_kb)")" "(during: $(J '.attacks.memory.rounds.rss_during_kb | map(. / 1024 | . * 10 | round / 10 | tostring) | join(" ")') MiB)"
 echo
 echo "wrote $OUT ($(J .settings.total_seconds) s)"

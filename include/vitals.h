@@ -146,7 +146,7 @@ typedef void (*vitals_check_fn)(vitals_result_t *r, void *data);
 /* Registers a check that calls fn(r, data). name and opts are borrowed.
  * data is owned by the instance from now on: free_data(data) is called when
  * the check is removed or the instance freed, and also when this call fails.
- * Names are 1-128 characters of [A-Za-z0-9._-].
+ * Names are 1-128 characters of [A-Za-z0-9._-], other than "." and "..".
  * Returns 0, VITALS_EEXIST, VITALS_EINVAL or VITALS_ENOMEM. */
 VITALS_EXTERN int vitals_add_check(vitals_t *v, const char *name,
                                    const vitals_check_opts_t *opts,
@@ -268,6 +268,12 @@ VITALS_EXTERN int vitals_set_notify(vitals_t *v, const char *settings_json,
 VITALS_EXTERN int vitals_set_state_dir(vitals_t *v, const char *path);
 /* The state directory (owned by v, until the next vitals_set_state_dir). */
 VITALS_EXTERN const char *vitals_state_dir(const vitals_t *v);
+
+/* The most worker threads that run checks at once (`max_workers` in the
+ * YAML; default 256, at least 1). The pool grows only for runs that wait
+ * and shrinks when idle; at the cap a due run waits for a free worker, its
+ * timeout counting. Applies from the next run on. VITALS_EINVAL for 0. */
+VITALS_EXTERN int vitals_set_max_workers(vitals_t *v, unsigned n);
 
 /* Starts the scheduler and the listeners. VITALS_ELISTEN when an address
  * cannot be bound; VITALS_EBUSY when already started. */

@@ -188,6 +188,14 @@ int vitals_maintenance(vitals_t *v, const char *reason, int64_t for_ms)
     return rc;
 }
 
+int vitals_set_max_workers(vitals_t *v, unsigned n)
+{
+    if (v == NULL || n == 0)
+        return VITALS_EINVAL;
+    vengine_set_max_workers(v->engine, n);
+    return VITALS_OK;
+}
+
 int vitals_set_state_dir(vitals_t *v, const char *path)
 {
     char *copy;

@@ -28,6 +28,7 @@ typedef struct vconf {
     char *state_dir;
     vnotify_targets_t *notify;
     vhist_conf_t history;
+    unsigned max_workers;
 } vconf_t;
 
 static void conf_clear(vconf_t *c)
@@ -115,6 +116,9 @@ static const vsetting_t process_settings[] = {
     {.key = "state_dir", .kind = VSET_STR, .flags = VSET_NONEMPTY,
      .offset = offsetof(vconf_t, state_dir),
      .doc = "where history and the control socket live"},
+    {.key = "max_workers", .kind = VSET_UINT,
+     .offset = offsetof(vconf_t, max_workers), .min = 1, .max = 4096,
+     .def = "256", .doc = "worker threads running checks, at most"},
     {0}};
 
 /* ------------------------------------------------------------------------
@@ -355,7 +359,7 @@ static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
     if (!vcheck_name_valid(name))
         verrs_add(e, key,
                   "invalid check name '%s': use 1 to 128 letters, digits, "
-                  "'.', '_' or '-'",
+                  "'.', '_' or '-', other than '.' and '..'",
                   name);
     vset_read(check_settings, m, &cc, what, e);
     for (cc.ntags = 0; cc.tags && cc.tags[cc.ntags]; cc.ntags++)
@@ -458,6 +462,7 @@ static void apply(vitals_t *v, vconf_t *c)
     vinstance_set_notify(v, c->notify);
     c->notify = NULL;
     vinstance_set_history(v, &c->history);
+    vitals_set_max_workers(v, c->max_workers);
     kept = vengine_apply(vitals_engine(v), c->checks, n);
     free(c->checks); /* the checks now belong to the engine */
     c->checks = NULL;

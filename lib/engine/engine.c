@@ -46,6 +46,7 @@ vengine_t *vengine_new(void)
         return NULL;
     e->clock = &vclock_system;
     e->publish_interval_ns = 100 * VCLOCK_MS;
+    atomic_init(&e->max_workers, VENGINE_MAX_WORKERS);
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->snap_lock, NULL);
     /* The scheduler sleeps against the monotonic clock: a wall clock jump

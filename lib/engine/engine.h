@@ -132,6 +132,7 @@ struct vengine {
     atomic_uint_fast64_t snap_gen;
 
     /* runner.c */
+    atomic_uint max_workers; /* the pool's cap (vengine_set_max_workers) */
     int started, stopping;
     pthread_t thread;
     vpool_t *pool;
@@ -218,6 +219,14 @@ int vheap_reserve(vengine_t *e, size_t n);
 void vheap_schedule(vengine_t *e, vcheck_t *c, int64_t wake);
 
 /* runner.c: the scheduler thread and the worker pool. */
+/* Worker threads at most (VENGINE_MAX_WORKERS by default); applies from
+ * the next run on. n is at least 1. */
+#define VENGINE_MAX_WORKERS 256
+void vengine_set_max_workers(vengine_t *e, unsigned n);
+static inline unsigned vengine_max_workers(vengine_t *e)
+{
+    return atomic_load_explicit(&e->max_workers, memory_order_relaxed);
+}
 int vrunner_start(vengine_t *e);
 void vrunner_stop(vengine_t *e);
 

@@ -13,6 +13,11 @@
 
 #include "snapshot.h"
 
+/* How every JSON body is written. 15 significant digits print 0.39 as 0.39
+ * rather than 0.39000000000000001, and keep every value a check measures. */
+#define VFORMAT_FLAGS                                                         \
+    (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
 /* Which checks a request asks for. All fields optional (zero = all). */
 typedef struct vselect {
     const char *name;         /* just this check */
@@ -76,10 +81,13 @@ vbody_t *vformat_avalanche(const vview_t *v);
 
 /* jsonrpc.c - JSON-RPC 2.0 on POST /ext/health: health.health,
  * health.liveness, health.readiness. Answers one request body (a request or
- * a batch). Returns 0 with *out set to the response body, or to NULL when
- * nothing must be sent (only notifications); VITALS_ENOMEM otherwise. */
-int vjsonrpc_answer(const char *body, size_t len, const vitals_snapshot_t *s,
-                    int details, vbody_t **out);
+ * a batch) from s, caching each result in s. In a batch, results past
+ * max_batch_bytes in all (0: no cap) are refused one by one with a server
+ * error (-32000). Returns 0 with *out set to the response body, or to NULL
+ * when nothing must be sent (only notifications); VITALS_ENOMEM otherwise. */
+#define VJSONRPC_MAX_BATCH_BYTES ((size_t)1 << 20)
+int vjsonrpc_answer(const char *body, size_t len, vitals_snapshot_t *s,
+                    int details, size_t max_batch_bytes, vbody_t **out);
 
 /* mosparo.c - seed 000's {service, healthy, databaseStatus, error,
  * statusCode}. database_check may be NULL (not configured). Sets

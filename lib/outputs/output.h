@@ -144,6 +144,18 @@ int vans_header(vans_t *ans, const char *name, const char *value);
 int vreq_tags(const vreq_t *r, vans_t *ans, vselect_t *sel, const char **tags,
               size_t max);
 
+/* codes.c: the `status_codes` setting, a map from the format's three
+ * status words (by vitals_status_t: healthy, degraded, unhealthy) to HTTP
+ * statuses within [min, max] each. Reads node into codes[3] (entries left
+ * out untouched). 0, or -1 after adding errors to e. */
+typedef struct vcodes_spec {
+    const char *names[3];
+    int64_t min[3], max[3];
+    unsigned example; /* for the unhealthy word, in the message */
+} vcodes_spec_t;
+int vcodes_parse(vnode_t *node, const vcodes_spec_t *spec, unsigned *codes,
+                 verrs_t *e);
+
 /* The output table (outputs.c), NULL-terminated. */
 extern const voutput_t *const voutputs[];
 /* The output called id, or NULL. */

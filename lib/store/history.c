@@ -184,8 +184,10 @@ void vhistory_put_state(vhistory_t *h, const char *key, const char *value)
     for (i = 0; i < h->nstates && strcmp(h->states[i].key, key) != 0; i++)
         continue;
     if (i == h->nstates && i < MAX_STATES &&
-        (h->states[i].key = strdup(key)) != NULL)
+        (h->states[i].key = strdup(key)) != NULL) {
+        h->states[i].value = NULL; /* a new slot holds nothing yet */
         h->nstates++;
+    }
     if (i < h->nstates) {
         free(h->states[i].value);
         h->states[i].value = value != NULL ? strdup(value) : NULL;
@@ -379,6 +381,8 @@ static void put_states(vhistory_t *h)
         int rc;
 
         h->states[i] = h->states[--h->nstates];
+        /* The vacated slot must not keep pointers this loop now owns. */
+        memset(&h->states[h->nstates], 0, sizeof(h->states[0]));
         pthread_mutex_unlock(&h->mu);
         rc = h->store->ops->put_state(h->store, key, value);
         pthread_mutex_lock(&h->mu);
