@@ -219,6 +219,11 @@ static void test_http(void **state)
     assert_null(strstr(r.body, "src=\"http"));
     assert_null(strstr(r.body, "href=\"http"));
     assert_non_null(strstr(r.body, "data-json=\"/?format=json\""));
+    /* The history's runs: an hourly bar (a store), a failing slot with
+     * its error, a sparkline. */
+    assert_non_null(strstr(r.body, "aria-label=\"Last 24 hours by hour: "));
+    assert_non_null(strstr(r.body, "Connection refused</title></rect>"));
+    assert_non_null(strstr(r.body, "<svg class=\"sp\""));
     v = vresp_header(&r, "ETag");
     assert_non_null(v);
     snprintf(inm, sizeof(inm), "If-None-Match: %s", v);
