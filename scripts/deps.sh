@@ -9,7 +9,11 @@ run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev liby
 # prometheus-alertmanager: the alerts test starts its own on loopback too.
 # systemd: systemd-socket-activate and systemd-analyze for test_systemd.
 # haproxy: the agent-check test starts its own on loopback.
-test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus prometheus-alertmanager systemd haproxy"
+# chromium: the status page test drives it with puppeteer-core (npm).
+test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus prometheus-alertmanager systemd haproxy chromium"
+# Node.js runs jose, the gRPC clients and puppeteer-core: Debian's, unless
+# a node is there.
+command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs npm"
 # make fuzz: clang, and libFuzzer (libclang_rt.fuzzer, in libclang-rt-14-dev).
 fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
 
@@ -27,7 +31,8 @@ for p in $pkgs; do
   fi
 done
 # The JWT tests mint tokens with jose (npm), as a client's IdP would; the
-# gRPC tests use @grpc/grpc-js and grpc-health-check. Every dependency of
+# gRPC tests use @grpc/grpc-js and grpc-health-check; the page test drives
+# chromium with puppeteer-core. Every dependency of
 # tests/support/package.json must be in node_modules, else npm ci.
 install_npm() {
   dir="$(dirname "$0")/../tests/support"

@@ -53,13 +53,16 @@ static const char *header(struct MHD_Connection *conn, const char *name)
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
-/* Cache-Control, and the valid trace headers echoed. */
+/* Cache-Control (no-store unless the answer set its own), and the valid
+ * trace headers echoed. */
 static void add_common_headers(struct MHD_Response *resp,
                                struct MHD_Connection *conn)
 {
     const char *tp = header(conn, "traceparent");
 
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                                "no-store");
     for (size_t i = 0; i < VRULE_NB3; i++) {
         const char *v = header(conn, vrule_b3_headers[i]);
 
@@ -142,15 +145,24 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
     return send_error_close(conn, status, description, ans, sent, 0);
 }
 
+/* The answer's own headers (vans_header). */
+static void add_answer_headers(struct MHD_Response *resp, const vans_t *ans)
+{
+    for (size_t i = 0; ans != NULL && i < ans->nheaders; i++)
+        MHD_add_response_header(resp, ans->headers[i].name,
+                                ans->headers[i].value);
+}
+
 static enum MHD_Result send_empty(struct MHD_Connection *conn,
                                   unsigned status, const char *etag,
-                                  vsent_t *sent)
+                                  const vans_t *ans, vsent_t *sent)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 
     if (resp == NULL)
         return MHD_NO;
+    add_answer_headers(resp, ans);
     if (etag != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     return queue(conn, resp, status, sent, 0);
@@ -183,11 +195,11 @@ static enum MHD_Result send_answer(vlistener_t *l,
     if (ans->error != NULL)
         return send_error(conn, ans->status, ans->error, ans, sent);
     if (b == NULL) /* a JSON-RPC call of notifications only */
-        return send_empty(conn, 204, NULL, sent);
+        return send_empty(conn, 204, NULL, NULL, sent);
     if (ans->cached != NULL && !ans->no_etag) {
         make_etag(l, r->snap, etag, sizeof(etag));
         if (etag_matches(header(conn, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
-            return send_empty(conn, 304, etag, sent);
+            return send_empty(conn, 304, etag, ans, sent);
     }
     if (ans->owned != NULL) {
         resp = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -205,6 +217,7 @@ static enum MHD_Result send_answer(vlistener_t *l,
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             ans->content_type);
+    add_answer_headers(resp, ans);
     if (ans->cached != NULL && !ans->no_etag)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     return queue(conn, resp, ans->status, sent, b->len);

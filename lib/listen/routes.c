@@ -146,10 +146,14 @@ vroutes_t *vroutes_default(void)
     return rs;
 }
 
-static int path_valid(const char *p)
+/* "/x" or "/x/y", not ending with '/'; or "/" itself for an output
+ * without subpaths (the page), which then answers "/" only. */
+static int path_valid(const voutput_t *t, const char *p)
 {
     size_t len = strlen(p);
 
+    if (strcmp(p, "/") == 0)
+        return t->subpaths == 0;
     return len > 1 && p[0] == '/' && p[len - 1] != '/' &&
            strpbrk(p, "?# \t") == NULL;
 }
@@ -190,7 +194,7 @@ static void read_endpoint(vroutes_t *rs, const voutput_t *t,
                   t->id);
         return;
     }
-    if (!path_valid(path)) {
+    if (!path_valid(t, path)) {
         verrs_add(e, val ? val : key,
                   "endpoint '%s': invalid path \"%s\" (it starts with '/' "
                   "and does not end with one)",

@@ -38,6 +38,16 @@ void vans_errorf(vans_t *ans, unsigned status, const char *fmt, ...)
     vans_error(ans, status, ans->msg);
 }
 
+int vans_header(vans_t *ans, const char *name, const char *value)
+{
+    if (ans->nheaders >= VANS_MAX_HEADERS)
+        return -1;
+    ans->headers[ans->nheaders].name = name;
+    ans->headers[ans->nheaders].value = value;
+    ans->nheaders++;
+    return 0;
+}
+
 typedef struct {
     const vreq_t *req;
     const vselect_t *sel;

@@ -23,6 +23,14 @@
 
 typedef struct vreq vreq_t;
 
+/* Extra response headers an answer may add: few, since the listener sets
+ * the common ones (Content-Type, ETag, Cache-Control, trace headers). */
+#define VANS_MAX_HEADERS 4
+
+typedef struct vheader {
+    const char *name, *value; /* borrowed until the answer is sent */
+} vheader_t;
+
 /* An answer: a body from the snapshot's cache (cached), a body of its own
  * (owned), or an error (status >= 400 with error_description). */
 typedef struct vans {
@@ -35,6 +43,10 @@ typedef struct vans {
     const char *authenticate; /* WWW-Authenticate, for 401 and 403 */
     int retry_after;       /* seconds, for 429 */
     int no_etag;           /* the body does not follow the snapshot */
+    /* Sent with a body or a 304 (not with errors); a Cache-Control here
+     * replaces the default no-store. Added with vans_header. */
+    vheader_t headers[VANS_MAX_HEADERS];
+    size_t nheaders;
     char msg[256];         /* room for a formatted error description */
 } vans_t;
 
@@ -124,6 +136,9 @@ void vans_error(vans_t *ans, unsigned status, const char *description);
 /* The same with a formatted description, kept in ans->msg. */
 void vans_errorf(vans_t *ans, unsigned status, const char *fmt, ...)
     VITALS_PRINTF(3, 4);
+/* Adds a response header (both strings borrowed until the answer is
+ * sent). 0, or -1 when VANS_MAX_HEADERS are set already. */
+int vans_header(vans_t *ans, const char *name, const char *value);
 /* Reads up to max "tag" query parameters into sel; 0, or -1 after
  * answering 400. */
 int vreq_tags(const vreq_t *r, vans_t *ans, vselect_t *sel, const char **tags,

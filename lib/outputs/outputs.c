@@ -17,7 +17,10 @@
     XX(startupz)                                                              \
     XX(status)                                                                \
     XX(metrics)                                                               \
-    XX(history)
+    XX(history)                                                               \
+    XX(page)                                                                  \
+    XX(badge)                                                                 \
+    XX(check_badge)
 
 #define DECLARE(id) extern const voutput_t voutput_##id;
 #define LIST(id) &voutput_##id,

@@ -548,8 +548,8 @@ static void test_set_http(void **st)
                      VITALS_ECONFIG);
     assert_string_equal(err, "settings: unknown endpoint 'nope' (known: ietf, "
                              "check, report, jsonrpc, mosparo, livez, "
-                             "readyz, startupz, status, metrics, history); "
-                             "settings: "
+                             "readyz, startupz, status, metrics, history, "
+                             "page, badge, check_badge); settings: "
                              "unknown key 'limit' in the "
                              "HTTP settings");
     free(err);
