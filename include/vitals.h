@@ -38,7 +38,9 @@ extern "C" {
 #define VITALS_PRINTF(f, a)
 #endif
 
-#define VITALS_VERSION "0.1.0"
+/* VITALS_VERSION ("0.1.0"), VITALS_VERSION_MAJOR, _MINOR, _PATCH: from
+ * the one version in CMakeLists.txt. */
+#include "vitals_version.h"
 
 /* Error codes. Append only: never renumber. */
 #define VITALS_ERRNO_MAP(XX)                                                  \
