@@ -109,11 +109,15 @@ static void print_errors(FILE *out, const vitals_errors_t *e)
         fprintf(out, "%s\n", vitals_errors_get(e, i));
 }
 
+/* Errors exit 2; warnings (valid, but likely a mistake) are printed and
+ * the file still passes. */
 static int check_config(const char *path)
 {
-    vitals_errors_t *e = NULL;
-    int rc = vitals_config_check(path, &e);
+    vitals_errors_t *e = NULL, *w = NULL;
+    int rc = vitals_config_lint(path, &e, &w);
 
+    print_errors(stderr, w);
+    vitals_errors_free(w);
     if (rc == VITALS_OK) {
         printf("%s: configuration is valid\n", path);
         return 0;
