@@ -95,9 +95,7 @@ static int get(const status_opts_t *o, const char *path, http_resp_t *r,
     snprintf(url, sizeof(url), "%s%s", o->base, path);
     if (http_get(url, o->timeout_ms, o->token, r) == 0)
         return 0;
-    /* Bounded so that the message fits its room whatever the URL: a
-     * release build's -Wformat-truncation counts. */
-    snprintf(error, len, "cannot reach %.1024s: %.300s", url, r->error);
+    snprintf(error, len, "cannot reach %.512s: %.512s", url, r->error);
     return -1;
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "checks/check_type.h"
+#include "util/clock.h"
 #include "util/resolve.h"
 
 /* Addresses named in the description; data.addresses has them all. */
@@ -81,14 +82,6 @@ static int dns_prepare(void *state, vnode_t *settings, verrs_t *e)
 /* ------------------------------------------------------------------------
  * Running
  */
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* The distinct addresses of res, in the resolver's order (a hosts file may
  * list one twice), as a new JSON array of strings; NULL when out of
@@ -181,12 +174,12 @@ static void dns_run(void *state, vitals_result_t *r)
     int64_t start;
     vresolve_status_t st;
 
-    start = now_ns();
+    start = vclock_mono(&vclock_system);
     st = vresolve(d->name, NULL, d->family, vitals_result_remaining_ms(r),
                   &res, why, sizeof(why));
     switch (st) {
     case VRESOLVE_OK:
-        report_resolved(d, r, res, now_ns() - start);
+        report_resolved(d, r, res, vclock_mono(&vclock_system) - start);
         freeaddrinfo(res);
         break;
     case VRESOLVE_NODATA:

@@ -19,6 +19,7 @@
 #include <mysql.h>
 
 #include "checks/check_type.h"
+#include "util/clock.h"
 
 #define DEFAULT_PORT 3306
 #define MSG_MAX 512
@@ -342,14 +343,6 @@ static void lib_init(void)
     lib_rc = mysql_library_init(0, NULL, NULL);
 }
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 typedef struct waiter {
     vitals_result_t *r;
     int expired;  /* the deadline came: every wait now gives up at once */
@@ -374,7 +367,8 @@ static int wait_mysql(MYSQL *m, int status, waiter_t *w)
                        (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
     p.revents = 0;
     if (status & MYSQL_WAIT_TIMEOUT)
-        lib_end = now_ns() / 1000000 + mysql_get_timeout_value_ms(m);
+        lib_end = vclock_mono(&vclock_system) / 1000000 +
+                  mysql_get_timeout_value_ms(m);
     for (;;) {
         rem = vitals_result_remaining_ms(w->r);
         if (rem <= 0) {
@@ -383,7 +377,7 @@ static int wait_mysql(MYSQL *m, int status, waiter_t *w)
         }
         ms = rem > INT_MAX ? INT_MAX : (int)rem;
         if (lib_end >= 0) {
-            now = now_ns() / 1000000;
+            now = vclock_mono(&vclock_system) / 1000000;
             if (now >= lib_end)
                 return MYSQL_WAIT_TIMEOUT;
             if (lib_end - now < ms)
@@ -529,7 +523,8 @@ static void report_healthy(const my_t *m, MYSQL *conn, vitals_result_t *r,
 static void my_run(void *state, vitals_result_t *r)
 {
     const my_t *m = state;
-    int64_t budget = vitals_result_remaining_ms(r), start = now_ns();
+    int64_t budget = vitals_result_remaining_ms(r);
+    int64_t start = vclock_mono(&vclock_system);
     waiter_t w = {.r = r};
     char why[MSG_MAX];
     MYSQL *conn, *ret = NULL;
@@ -571,7 +566,7 @@ static void my_run(void *state, vitals_result_t *r)
         vitals_result_set_error(r, "SELECT 1 on %s %s%s", m->where,
                                 w.expired ? "" : "failed: ", why);
     } else {
-        report_healthy(m, conn, r, now_ns() - start);
+        report_healthy(m, conn, r, vclock_mono(&vclock_system) - start);
     }
 
     /* COM_QUIT, bounded like the rest: past the deadline the wait gives

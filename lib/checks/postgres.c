@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "checks/check_type.h"
+#include "util/clock.h"
 
 /* Room for one line of a libpq message, as shown in an error. */
 #define MSG_MAX 512
@@ -300,14 +301,6 @@ static int pg_prepare(void *state, vnode_t *settings, verrs_t *e)
 
 enum { PG_OK = 0, PG_FAILED = -1, PG_TIMEOUT = -2 };
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Waits until fd is ready for events. PG_OK, PG_TIMEOUT at the deadline,
  * or PG_FAILED (errno set). */
 static int wait_socket(int fd, short events, vitals_result_t *r)
@@ -525,7 +518,8 @@ static void pg_run(void *state, vitals_result_t *r)
     static const char *const keywords[] = {
         "dbname", "fallback_application_name", NULL};
     const char *values[] = {p->dsn, "vitals", NULL};
-    int64_t budget = vitals_result_remaining_ms(r), start = now_ns();
+    int64_t budget = vitals_result_remaining_ms(r);
+    int64_t start = vclock_mono(&vclock_system);
     char where[PATH_MAX + 32], why[MSG_MAX] = "", msg[MSG_MAX];
     PGconn *conn;
     int rc;
@@ -562,7 +556,7 @@ static void pg_run(void *state, vitals_result_t *r)
             vitals_result_set_error(r, "SELECT 1 on %s failed: %s", where,
                                     msg[0] ? msg : "unknown error");
         } else {
-            report_healthy(r, conn, where, now_ns() - start);
+            report_healthy(r, conn, where, vclock_mono(&vclock_system) - start);
         }
     }
     PQfinish(conn);

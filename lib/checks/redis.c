@@ -19,6 +19,7 @@
 #include <hiredis/hiredis.h>
 
 #include "checks/check_type.h"
+#include "util/clock.h"
 #include "util/addr.h"
 #include "util/sigpipe.h"
 
@@ -124,14 +125,6 @@ static int redis_prepare(void *state, vnode_t *settings, verrs_t *e)
  * before each command the socket's send and receive timeouts are set to
  * the time left again, so no step outlives the deadline.
  */
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static struct timeval tv_of(int64_t ms)
 {
@@ -314,13 +307,14 @@ static void converse(const redis_t *t, redisContext *c, vitals_result_t *r,
     if (reply->type == REDIS_REPLY_STRING)
         parse_role(reply->str, role, sizeof(role));
     freeReplyObject(reply);
-    report_healthy(t, r, role, now_ns() - start);
+    report_healthy(t, r, role, vclock_mono(&vclock_system) - start);
 }
 
 static void redis_run(void *state, vitals_result_t *r)
 {
     const redis_t *t = state;
-    int64_t budget = vitals_result_remaining_ms(r), start = now_ns();
+    int64_t budget = vitals_result_remaining_ms(r);
+    int64_t start = vclock_mono(&vclock_system);
     vsigpipe_t guard;
     redisContext *c;
     char why[MSG_MAX];

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "checks/check_type.h"
+#include "util/clock.h"
 
 #define MSG_MAX 256
 /* Virtual machine instructions between two looks at the clock: cheap
@@ -60,14 +61,6 @@ static int sqlite_prepare(void *state, vnode_t *settings, verrs_t *e)
         return -1;
     }
     return 0;
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* SQLite's progress handler: non-zero interrupts the statement. */
@@ -143,7 +136,8 @@ static void report_healthy(const sqlite_t *s, vitals_result_t *r,
 static void sqlite_run(void *state, vitals_result_t *r)
 {
     const sqlite_t *s = state;
-    int64_t budget = vitals_result_remaining_ms(r), start = now_ns();
+    int64_t budget = vitals_result_remaining_ms(r);
+    int64_t start = vclock_mono(&vclock_system);
     char why[MSG_MAX], ebuf[128];
     sqlite3 *db = NULL;
     struct stat st;
@@ -183,7 +177,8 @@ static void sqlite_run(void *state, vitals_result_t *r)
     sqlite3_progress_handler(db, PROGRESS_STEPS, past_deadline, r);
 
     if (quick_check(db, &code, why, sizeof(why)) == 0)
-        report_healthy(s, r, (int64_t)st.st_size, now_ns() - start);
+        report_healthy(s, r, (int64_t)st.st_size,
+                       vclock_mono(&vclock_system) - start);
     else if (code == SQLITE_INTERRUPT)
         vitals_result_set_error(r, "quick_check of %s timed out after %lld "
                                    "ms",

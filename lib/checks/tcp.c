@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "checks/check_type.h"
+#include "util/clock.h"
 #include "util/addr.h"
 #include "util/connect.h"
 #include "util/resolve.h"
@@ -60,14 +61,6 @@ static int tcp_prepare(void *state, vnode_t *settings, verrs_t *e)
 /* ------------------------------------------------------------------------
  * Connecting
  */
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* "127.0.0.1:5432" or "[::1]:5432": the address actually connected to,
  * which says more than a name that resolves to several. */
@@ -121,10 +114,10 @@ static void tcp_run(void *state, vitals_result_t *r)
     /* Every address in turn, as a client would, all within the one
      * deadline: the last failure is the one reported. */
     for (ai = res; ai; ai = ai->ai_next) {
-        start = now_ns();
+        start = vclock_mono(&vclock_system);
         rc = vconnect(ai, r, &fd, &err);
         if (rc == VCONNECT_OK) {
-            report_connected(t, r, ai, now_ns() - start);
+            report_connected(t, r, ai, vclock_mono(&vclock_system) - start);
             close(fd);
             break;
         }
