@@ -138,6 +138,21 @@ def md_type_sections(text):
     return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
 
+def unknown_type_keys(doc, sections, types, defined):
+    """Lines for the types and keys doc's sections document that the code
+    does not have; defined(text) gives a section's keys."""
+    out = []
+    for t, text in sorted(sections.items()):
+        if t not in types:
+            out.append("%s: documents check type '%s', which does not exist"
+                       % (doc, t))
+            continue
+        for k in sorted(defined(text) - set(types[t])):
+            out.append("%s: check type '%s': documents key '%s', which the "
+                       "type does not read" % (doc, t, k))
+    return out
+
+
 def check_keys(root):
     out = []
     general, types, literals, outputs = code_keys(root)
@@ -185,26 +200,12 @@ def check_keys(root):
     for k in sorted(man_defined(man_general) - literals - set(outputs)):
         out.append("%s: documents key '%s', which nothing in lib/ reads"
                    % (MAN_KEYS, k))
-    for t, text in sorted(man_types.items()):
-        if t not in types:
-            out.append("%s: documents check type '%s', which does not exist"
-                       % (MAN_KEYS, t))
-            continue
-        for k in sorted(man_defined(text) - set(types[t])):
-            out.append("%s: check type '%s': documents key '%s', which the "
-                       "type does not read" % (MAN_KEYS, t, k))
+    out += unknown_type_keys(MAN_KEYS, man_types, types, man_defined)
     config_md = read(os.path.join(root, "docs/config.md"))
     for k in sorted(md_table_keys(config_md) - literals):
         out.append("docs/config.md: documents key '%s', which nothing in "
                    "lib/ reads" % k)
-    for t, text in sorted(docs_types.items()):
-        if t not in types:
-            out.append("%s: documents check type '%s', which does not exist"
-                       % (CHECK_DOCS, t))
-            continue
-        for k in sorted(md_table_keys(text) - set(types[t])):
-            out.append("%s: check type '%s': documents key '%s', which the "
-                       "type does not read" % (CHECK_DOCS, t, k))
+    out += unknown_type_keys(CHECK_DOCS, docs_types, types, md_table_keys)
     return out
 
 
@@ -261,8 +262,48 @@ def self_test():
     assert GETTER.findall(text) == ["leeway"], GETTER.findall(text)
     assert OPTION.findall("  -c, --config FILE  x-y --log-level") == [
         "config", "log-level"]
+    tree_test()
     print("doc_keys self-test: ok")
     return 0
+
+
+TREE = {
+    "lib/config/config.c": '{.key = "listen"}, {.key = "state_dir"}\n',
+    "lib/outputs/outputs.c": "#define OUTPUTS(XX) \\\n    XX(ietf) \\\n",
+    "lib/checks/disk.c": 'const vcheck_type_t vcheck_disk = {.name = "disk"};\n'
+                         '{.key = "path"}, {.key = "degraded_below"}\n',
+    MAN_KEYS: "# TOP\n\n*listen*\n\tl\n\n*gone*\n\tg\n\n# ENDPOINTS\n\n"
+              "*ietf*\n\n# CHECK TYPES\n\n## disk\n\n*path*\n\tp\n\n"
+              "## nope\n\n*x*\n",
+    "docs/config.md": "| `listen` | x |\n| `state_dir` | y |\n`ietf`\n",
+    "docs/endpoints.md": "",
+    CHECK_DOCS: "## `disk`: free space\n| `path` | s |\n"
+                "| `degraded_below` | s |\n| `unhealthy_below` | s |\n",
+}
+
+TREE_WANT = [
+    MAN_KEYS + ": key 'state_dir' (read in lib/config/config.c) is not "
+    "documented",
+    MAN_KEYS + ": check type 'disk': key 'degraded_below' (read in "
+    "lib/checks/disk.c) is not documented",
+    MAN_KEYS + ": documents key 'gone', which nothing in lib/ reads",
+    MAN_KEYS + ": documents check type 'nope', which does not exist",
+    CHECK_DOCS + ": check type 'disk': documents key 'unhealthy_below', "
+    "which the type does not read",
+]
+
+
+def tree_test():
+    """A small tree with one mistake of each kind: each is reported."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as root:
+        for path, text in TREE.items():
+            os.makedirs(os.path.dirname(os.path.join(root, path)),
+                        exist_ok=True)
+            with open(os.path.join(root, path), "w") as f:
+                f.write(text)
+        got = check_keys(root)
+    assert got == TREE_WANT, "\n".join(got)
 
 
 def main(argv):
