@@ -29,5 +29,6 @@ echo "deb.sh: built in $out:"
 ls -1 "$out"/*.deb
 if [ "${NO_LINTIAN:-0}" != 1 ]; then
     echo "deb.sh: lintian:"
-    lintian --info --display-info "$out"/vitals_"${version}"_*.changes || true
+    lintian --display-info --fail-on error,warning \
+        "$out"/vitals_"${version}"_*.changes
 fi
