@@ -49,10 +49,11 @@ install: deps-run
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 # Removes what the last `make install` installed (its manifest lists the
-# files, DESTDIR included); directories stay.
+# files, without DESTDIR: give the same DESTDIR), but not the configuration
+# in etc/vitals/, which may have been edited since; directories stay.
 uninstall:
 	@test -f $(BUILD)/install_manifest.txt || { echo "nothing installed from $(BUILD)"; exit 1; }
-	xargs -d '\n' rm -f < $(BUILD)/install_manifest.txt
+	grep -v '/etc/vitals/[^/]*$$' $(BUILD)/install_manifest.txt | sed 's|^|$(DESTDIR)|' | xargs -d '\n' rm -f
 
 # Debian packages (vitalsd, vitals, libvitals0, libvitals-dev) built with
 # dpkg-buildpackage in a copy of the tree, then checked with lintian; the
