@@ -237,6 +237,18 @@ VITALS_EXTERN int vitals_listen_tls(vitals_t *v, const char *address,
 VITALS_EXTERN int vitals_set_http(vitals_t *v, const char *settings_json,
                                   char **err);
 
+/* Configures alerts with the key `notify` of the YAML configuration
+ * (docs/config.md#notify, docs/operations.md#alerts) as a JSON object
+ * text, e.g. {"notify": [{"type": "alertmanager", "url":
+ * "http://127.0.0.1:9093", "after": 3}]}: webhooks, Alertmanager and an
+ * outgoing heartbeat, delivered by a thread of their own. Replaces the
+ * targets at once, also while running (a target with the same type, name
+ * and url keeps its firing alerts); {} or an empty list turns alerts off.
+ * On VITALS_ECONFIG, *err (when err is not NULL) receives a new message to
+ * free(). */
+VITALS_EXTERN int vitals_set_notify(vitals_t *v, const char *settings_json,
+                                    char **err);
+
 /* The directory where the instance keeps what outlives it (the history
  * store, the control socket of vitalsd): `state_dir` in the YAML; by
  * default $STATE_DIRECTORY (set by systemd's StateDirectory=) or

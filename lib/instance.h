@@ -26,6 +26,11 @@ vroutes_t *vinstance_routes(vitals_t *v);
  * started, a change is only logged, as it needs a restart. */
 void vinstance_set_listen(vitals_t *v, vlisten_t *l, size_t n);
 
+/* Alerts from now on: the targets of `notify:` (taken; NULL: none). A
+ * target that keeps its type, name and url keeps its alert states. */
+struct vnotify_targets;
+void vinstance_set_notify(vitals_t *v, struct vnotify_targets *ts);
+
 /* Serves v on one listener without a socket, for the fuzzer (see
  * vserver_start_unbound): the daemon to add connections to, or NULL. Stop
  * it with vitals_stop. */

@@ -12,6 +12,7 @@
 #include "config/vnode.h"
 #include "instance.h"
 #include "listen/tlsfiles.h"
+#include "notify/notify.h"
 #include "util/addr.h"
 
 struct vitals {
@@ -24,6 +25,9 @@ struct vitals {
     char *state_dir;
     int64_t shutdown_delay_ms; /* how long vitals_drain says to serve */
     int drain_fails_all;       /* draining fails every aggregate view */
+    vnotifier_t *notifier;     /* alerts: its thread runs while started
+                                  with targets */
+    size_t ntargets;
 };
 
 const char *vitals_strerror(int err)
@@ -57,6 +61,24 @@ const char *vitals_status_name(vitals_status_t s)
  * The instance
  */
 
+static vitals_snapshot_t *source_snapshot(void *ctx);
+static void source_log(void *ctx, vitals_log_level_t level, const char *msg);
+
+/* The engine's subscriber: a new snapshot wakes the notifier's thread. */
+static void on_publish(vitals_snapshot_t *s, void *data)
+{
+    (void)s;
+    vnotifier_wake(data);
+}
+
+static int notifier_new(vitals_t *v)
+{
+    if ((v->notifier = vnotifier_new(source_snapshot, source_log,
+                                     v->engine)) == NULL)
+        return VITALS_ENOMEM;
+    return vengine_subscribe(v->engine, on_publish, v->notifier);
+}
+
 vitals_t *vitals_new(void)
 {
     vitals_t *v = calloc(1, sizeof(*v));
@@ -66,6 +88,7 @@ vitals_t *vitals_new(void)
     v->shutdown_delay_ms = VITALS_SHUTDOWN_DELAY_MS;
     if ((v->engine = vengine_new()) == NULL ||
         (v->routes = vroutes_default()) == NULL ||
+        notifier_new(v) != VITALS_OK ||
         vitals_set_instance(v, NULL) != VITALS_OK) {
         vitals_free(v);
         return NULL;
@@ -78,6 +101,9 @@ void vitals_free(vitals_t *v)
     if (v == NULL)
         return;
     vitals_stop(v, 0);
+    if (v->notifier != NULL)
+        vengine_unsubscribe(v->engine, on_publish, v->notifier);
+    vnotifier_free(v->notifier);
     vengine_free(v->engine);
     vlisten_free(v->listen, v->nlisten);
     vroutes_unref(v->routes);
@@ -384,6 +410,46 @@ void vinstance_set_routes(vitals_t *v, vroutes_t *routes)
     v->routes = routes;
 }
 
+void vinstance_set_notify(vitals_t *v, struct vnotify_targets *ts)
+{
+    v->ntargets = ts != NULL ? ts->n : 0;
+    vnotifier_set_targets(v->notifier, ts);
+    if (v->started && v->ntargets > 0 &&
+        vnotifier_start(v->notifier) != VITALS_OK)
+        vinstance_log(v, VITALS_LOG_ERROR,
+                      "cannot start the notifier thread: alerts are off");
+}
+
+int vitals_set_notify(vitals_t *v, const char *settings_json, char **err)
+{
+    verrs_t *e = verrs_new();
+    vnotify_targets_t *ts = NULL;
+    vnode_t *root = NULL;
+    int rc = VITALS_ECONFIG;
+
+    if (err != NULL)
+        *err = NULL;
+    if (v == NULL || e == NULL) {
+        vitals_errors_free(e);
+        return v == NULL ? VITALS_EINVAL : VITALS_ENOMEM;
+    }
+    if ((root = vnode_from_json(settings_json ? settings_json : "{}", e))) {
+        ts = vnotify_read(vnode_get(root, "notify"), e);
+        vnode_map_done(root, "the notify settings", e);
+    }
+    if (e->n == 0 && ts != NULL) {
+        vinstance_set_notify(v, ts);
+        ts = NULL;
+        rc = VITALS_OK;
+    } else if (err != NULL) {
+        *err = verrs_join(e);
+    }
+    vnotify_targets_free(ts);
+    vnode_free(root);
+    vitals_errors_free(e);
+    return rc;
+}
+
 vroutes_t *vinstance_routes(vitals_t *v)
 {
     return vroutes_ref(v->routes);
@@ -436,6 +502,10 @@ int vitals_start(vitals_t *v)
     if ((rc = vrunner_start(v->engine)) != VITALS_OK)
         return rc;
     v->started = 1;
+    if (v->ntargets > 0 && (rc = vnotifier_start(v->notifier)) != VITALS_OK) {
+        vitals_stop(v, 0);
+        return rc;
+    }
     src = source(v);
     if ((v->server = vserver_start(&src, v->routes, v->listen, v->nlisten,
                                    &rc)) == NULL) {
@@ -466,6 +536,7 @@ void vitals_stop(vitals_t *v, int64_t grace_ms)
         return;
     vserver_stop(v->server, grace_ms);
     v->server = NULL;
+    vnotifier_stop(v->notifier);
     if (!v->started)
         return;
     vrunner_stop(v->engine);

@@ -49,6 +49,12 @@ RULES = [
     ("access -> engine",         "lib/access/",   ["lib/engine/"],                   []),
     ("access -> outputs",        "lib/access/",   ["lib/outputs/"],                  []),
     ("access -> listen",         "lib/access/",   ["lib/listen/"],                   []),
+    ("notify -> engine",         "lib/notify/",   ["lib/engine/"],                   []),
+    ("notify -> listen",         "lib/notify/",   ["lib/listen/"],                   []),
+    ("notify -> outputs",        "lib/notify/",   ["lib/outputs/"],                  []),
+    ("notify -> access",         "lib/notify/",   ["lib/access/"],                   []),
+    ("notify -> checks",         "lib/notify/",   ["lib/checks/"],                   ["lib/checks/http_target.h"]),
+    ("notify -> instance",       "lib/notify/",   ["lib/instance.h"],                []),
     ("lib -> daemon",            "lib/",          ["daemon/"],                       []),
     ("lib -> cli",               "lib/",          ["cli/"],                          []),
 ]
@@ -219,6 +225,7 @@ BAD_TREE = {
     "lib/access/self.h": '#include "self.h"\n',
     "lib/access/long.c": "/* long */\n" * (MAX_LINES + 1),
     "lib/access/ok.c": "/* just long enough */\n" * MAX_LINES,
+    "lib/notify/n.c": '#include "engine/engine.h"\n#include "checks/clock.h"\n',
 }
 
 BAD_WANT = [
@@ -236,6 +243,8 @@ BAD_WANT = [
     "-> lib/access/c.h -> lib/access/a.h",
     "lib/access/self.h: include cycle lib/access/self.h -> lib/access/self.h",
     "lib/access/long.c: %d lines (limit %d)" % (MAX_LINES + 1, MAX_LINES),
+    'lib/notify/n.c:1: includes engine/engine.h (forbidden: notify -> engine)',
+    'lib/notify/n.c:2: includes checks/clock.h (forbidden: notify -> checks)',
 ]
 
 GOOD_TREE = {
@@ -252,6 +261,8 @@ GOOD_TREE = {
     "lib/config/settings.h": "",
     "lib/util/utf8.h": '#include "vitals.h"\n#include <stdint.h>\n',
     "lib/access/access.h": '#include "config/vnode.h"\n#include "nowhere.h"\n',
+    "lib/notify/n.c": '#include "snapshot.h"\n#include "checks/http_target.h"\n',
+    "lib/checks/http_target.h": "",
 }
 
 

@@ -8,6 +8,7 @@
 
 #include "instance.h"
 #include "listen/tlsfiles.h"
+#include "notify/notify.h"
 #include "config/settings.h"
 #include "config/vnode.h"
 #include "config/yaml.h"
@@ -24,6 +25,7 @@ typedef struct vconf {
     int64_t shutdown_delay_ms;
     int shutdown_fails_all;
     char *state_dir;
+    vnotify_targets_t *notify;
 } vconf_t;
 
 static void conf_clear(vconf_t *c)
@@ -33,6 +35,7 @@ static void conf_clear(vconf_t *c)
     free(c->checks);
     vlisten_free(c->listen, c->nlisten);
     vroutes_unref(c->routes);
+    vnotify_targets_free(c->notify);
     memset(c, 0, sizeof(*c));
 }
 
@@ -416,6 +419,7 @@ static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
     read_defaults(root, &d, e);
     read_checks(root, c, &d, e);
     read_http(root, c, e);
+    c->notify = vnotify_read(vnode_get(root, "notify"), e);
     vnode_map_done(root, "the configuration", e);
     vnode_free(root);
     return e->n + (size_t)e->oom;
@@ -444,6 +448,8 @@ static void apply(vitals_t *v, vconf_t *c, const verrs_t *warnings)
     vinstance_set_shutdown(v, c->shutdown_delay_ms, c->shutdown_fails_all);
     if (c->state_dir != NULL)
         vitals_set_state_dir(v, c->state_dir);
+    vinstance_set_notify(v, c->notify);
+    c->notify = NULL;
     kept = vengine_apply(vitals_engine(v), c->checks, n);
     free(c->checks); /* the checks now belong to the engine */
     c->checks = NULL;
