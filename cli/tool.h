@@ -18,6 +18,10 @@
 int tool_probe(int argc, char **argv);
 int tool_status(int argc, char **argv);
 int tool_check(int argc, char **argv);
+/* `vitals maint` and `vitals drain`: vitalsd's control socket
+ * (tool_maint.c). */
+int tool_maint(int argc, char **argv);
+int tool_drain(int argc, char **argv);
 
 /* Milliseconds from "500ms", "5s", "1m" (a bare number is seconds); -1
  * when unparsable or not above 0. */

@@ -1,5 +1,5 @@
 /* vitals.c - the vitals command line tool: finds the command (status,
- * check, probe) and hands it its arguments. Each command lives in its own
+ * check, probe, maint, drain) and hands it its arguments. Each command lives in its own
  * tool_<command>.c and uses only the public header. */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -22,6 +22,8 @@ static const struct {
      "run the configured checks once, without a daemon (a Nagios plugin)"},
     {"probe", tool_probe,
      "exit 0 when a health URL says healthy (Docker HEALTHCHECK)"},
+    {"maint", tool_maint, "put a running vitalsd in maintenance, or end it"},
+    {"drain", tool_drain, "fail a running vitalsd's readiness for good"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -40,6 +42,9 @@ static void usage(FILE *out)
             "       vitals check [--config FILE] [--json] [NAME...]\n"
             "       vitals probe [--timeout DURATION] [--degraded-fails] "
             "URL\n"
+            "       vitals maint on|off|status [--for DURATION] [--reason "
+            "TEXT]\n"
+            "       vitals drain [--socket PATH | --state-dir DIR]\n"
             "       vitals --version | --help\n"
             "\n");
     list_commands(out);

@@ -25,7 +25,8 @@ endif()
 set(VITALS_SYSTEMD_UNITDIR ${VITALS_UNITDIR_DEFAULT} CACHE STRING
     "Where the systemd units of vitalsd go")
 
-install(TARGETS vitalsd RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+# vitalsd in bin/, where contrib/systemd/vitalsd.service runs it from.
+install(TARGETS vitalsd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS vitals_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS vitals vitals_static EXPORT vitalsTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -103,9 +104,13 @@ foreach(unit ${VITALS_UNITS})
   install(FILES ${unit} DESTINATION ${VITALS_SYSTEMD_UNITDIR})
 endforeach()
 
-# The example configuration: as documentation always, and as
+# The user documentation (vitalsd.service's Documentation= names
+# operations.md there), and the example configuration: as documentation
+# always, and as
 # SYSCONFDIR/vitals/vitals.yaml unless one is there already (make install
 # never overwrites a configuration).
+file(GLOB VITALS_DOCS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
+install(FILES ${VITALS_DOCS} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES examples/vitals.yaml examples/all-checks.yaml
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 set(VITALS_CONF ${CMAKE_INSTALL_FULL_SYSCONFDIR}/vitals/vitals.yaml)

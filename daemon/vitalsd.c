@@ -1,6 +1,7 @@
 /* vitalsd.c - the vitals daemon: libvitals plus a YAML file. Drains and
- * stops on SIGTERM or SIGINT, reloads the file on SIGHUP. Uses only
- * vitals.h. */
+ * stops on SIGTERM or SIGINT, reloads the file on SIGHUP, answers `vitals
+ * maint` and `vitals drain` on its control socket (control.c) and talks to
+ * systemd (systemd.c). Uses only vitals.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -10,17 +11,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon.h"
 #include "vitals.h"
 
 #define EXIT_CONFIG 2
 #define GRACE_MS 5000
+/* The watchdog stops pinging when the latest snapshot is older than this:
+ * three of the scheduler's 10 s heartbeats. */
+#define WATCHDOG_STALE_MS 30000
 
 static vitals_log_level_t min_level = VITALS_LOG_INFO;
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: vitalsd --config FILE [--log-level LEVEL]\n"
+            "usage: vitalsd --config FILE [--log-level LEVEL] [--control "
+            "PATH]\n"
             "       vitalsd --check-config FILE\n"
             "\n"
             "Runs health checks in the background and serves their results "
@@ -35,6 +41,10 @@ static void usage(FILE *out)
             "FILE:LINE:COLUMN: message\n"
             "  -l, --log-level LEVEL    debug, info, warn or error "
             "(default info)\n"
+            "      --control PATH       the control socket of `vitals maint` "
+            "and `vitals drain`\n"
+            "                           (default STATE_DIR/control.sock; "
+            "\"none\": no socket)\n"
             "  -V, --version            print the version and exit\n"
             "  -h, --help               print this help and exit\n"
             "\n"
@@ -45,7 +55,13 @@ static void usage(FILE *out)
             "while every endpoint keeps answering for shutdown_delay "
             "(default 5s), then\n"
             "requests in flight finish and vitalsd exits 0; a second "
-            "signal stops at once.\n");
+            "signal stops at once.\n"
+            "\n"
+            "Under systemd (Type=notify) it sends READY=1, STATUS=, "
+            "RELOADING=1, STOPPING=1\n"
+            "and watchdog pings, and serves the sockets of socket "
+            "activation; see\n"
+            "contrib/systemd/ and docs/operations.md.\n");
 }
 
 static const char *level_name(vitals_log_level_t l)
@@ -80,9 +96,7 @@ static void log_line(vitals_log_level_t level, const char *msg, void *data)
             msg);
 }
 
-static void logf_(vitals_log_level_t level, const char *fmt, ...)
-    VITALS_PRINTF(2, 3);
-static void logf_(vitals_log_level_t level, const char *fmt, ...)
+void vitalsd_log(vitals_log_level_t level, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
@@ -109,6 +123,16 @@ static void print_errors(FILE *out, const vitals_errors_t *e)
         fprintf(out, "%s\n", vitals_errors_get(e, i));
 }
 
+/* Why path was not loaded, on stderr; frees e. */
+static void print_failure(const char *path, vitals_errors_t *e, int rc)
+{
+    if (e != NULL)
+        print_errors(stderr, e);
+    else
+        fprintf(stderr, "%s: %s\n", path, vitals_strerror(rc));
+    vitals_errors_free(e);
+}
+
 /* Errors exit 2; warnings (valid, but likely a mistake) are printed and
  * the file still passes. */
 static int check_config(const char *path)
@@ -122,11 +146,7 @@ static int check_config(const char *path)
         printf("%s: configuration is valid\n", path);
         return 0;
     }
-    if (e != NULL)
-        print_errors(stderr, e);
-    else
-        fprintf(stderr, "%s: %s\n", path, vitals_strerror(rc));
-    vitals_errors_free(e);
+    print_failure(path, e, rc);
     return EXIT_CONFIG;
 }
 
@@ -135,15 +155,17 @@ static void reload(vitals_t *v, const char *path)
     vitals_errors_t *e = NULL;
     int rc;
 
-    logf_(VITALS_LOG_INFO, "SIGHUP: reloading %s", path);
+    vitalsd_log(VITALS_LOG_INFO, "SIGHUP: reloading %s", path);
     rc = vitals_config_load(v, path, &e);
     if (rc == VITALS_OK)
         return;
     for (size_t i = 0; i < vitals_errors_count(e); i++)
-        logf_(VITALS_LOG_ERROR, "config error: %s", vitals_errors_get(e, i));
-    logf_(VITALS_LOG_ERROR,
-          "%s not reloaded (%s): the previous configuration keeps serving",
-          path, vitals_strerror(rc));
+        vitalsd_log(VITALS_LOG_ERROR, "config error: %s",
+                    vitals_errors_get(e, i));
+    vitalsd_log(VITALS_LOG_ERROR,
+                "%s not reloaded (%s): the previous configuration keeps "
+                "serving",
+                path, vitals_strerror(rc));
     vitals_errors_free(e);
 }
 
@@ -151,19 +173,19 @@ static void reload(vitals_t *v, const char *path)
  * keeps answering for the shutdown delay, so that load balancers stop
  * routing here before the listeners close; a second signal cuts it short.
  * SIGHUP still reloads meanwhile. */
-static void drain(vitals_t *v, const char *path, const sigset_t *set, int sig)
+static void drain(vitals_t *v, const char *path, const sigset_t *set, int sig,
+                  int64_t delay)
 {
-    int64_t delay = vitals_drain(v);
     struct timespec now, until;
 
     if (delay <= 0) {
-        logf_(VITALS_LOG_INFO, "%s: stopping", strsignal(sig));
+        vitalsd_log(VITALS_LOG_INFO, "%s: stopping", strsignal(sig));
         return;
     }
-    logf_(VITALS_LOG_INFO,
-          "%s: draining for %lld ms before stopping (readiness fails; a "
-          "second signal stops at once)",
-          strsignal(sig), (long long)delay);
+    vitalsd_log(VITALS_LOG_INFO,
+                "%s: draining for %lld ms before stopping (readiness fails; "
+                "a second signal stops at once)",
+                strsignal(sig), (long long)delay);
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += delay / 1000;
     until.tv_nsec += (delay % 1000) * 1000000L;
@@ -189,21 +211,81 @@ static void drain(vitals_t *v, const char *path, const sigset_t *set, int sig)
             continue;
         }
         if (sig == SIGTERM || sig == SIGINT) {
-            logf_(VITALS_LOG_INFO, "%s again: stopping now", strsignal(sig));
+            vitalsd_log(VITALS_LOG_INFO, "%s again: stopping now",
+                        strsignal(sig));
             return;
         }
         if (sig < 0 && errno != EINTR)
             break; /* EAGAIN: the delay is over */
     }
-    logf_(VITALS_LOG_INFO, "drained: stopping");
+    vitalsd_log(VITALS_LOG_INFO, "drained: stopping");
 }
 
-static int run(const char *path)
+/* The shutdown delay left to wait: all of it, or, after `vitals drain`,
+ * what is left of it since then (the load balancers have been told for
+ * that long already). */
+static int64_t drain_left(vitals_t *v, const vctl_t *ctl)
+{
+    int64_t delay = vitals_drain(v), at = vctl_drained_at(ctl);
+    struct timespec ts;
+
+    if (at == 0)
+        return delay;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    delay -= (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - at;
+    return delay > 0 ? delay : 0;
+}
+
+/* The control socket: --control PATH, or control.sock in the state
+ * directory; "none" for none. */
+static vctl_t *start_control(vitals_t *v, const char *control)
+{
+    char path[4096];
+
+    if (control != NULL && strcmp(control, "none") == 0)
+        return NULL;
+    if (control == NULL) {
+        snprintf(path, sizeof(path), "%s/%s", vitals_state_dir(v),
+                 VITALSD_CONTROL_SOCK);
+        control = path;
+    }
+    return vctl_start(v, control);
+}
+
+/* Serves until SIGTERM or SIGINT (returned), reloading on SIGHUP. */
+static int serve(vitals_t *v, const char *path, const sigset_t *set,
+                 vsd_t *sd)
+{
+    int sig = 0;
+
+    for (;;) {
+        if (sigwait(set, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            return sig;
+        vsd_reloading(sd);
+        reload(v, path);
+        vsd_reloaded(sd);
+    }
+}
+
+static int load(vitals_t *v, const char *path)
 {
     vitals_errors_t *e = NULL;
+    int rc = vitals_config_load(v, path, &e);
+
+    if (rc != VITALS_OK)
+        print_failure(path, e, rc);
+    return rc;
+}
+
+static int run(const char *path, const char *control)
+{
     vitals_t *v;
+    vctl_t *ctl;
+    vsd_t *sd;
     sigset_t set;
-    int rc, sig = 0;
+    int rc, sig;
 
     /* Every thread the library starts inherits this mask, so the signals
      * arrive only here, in sigwait. */
@@ -219,35 +301,30 @@ static int run(const char *path)
         return 1;
     }
     vitals_set_log(v, log_line, NULL);
-    logf_(VITALS_LOG_INFO, "vitalsd %s starting with %s", VITALS_VERSION,
-          path);
-    rc = vitals_config_load(v, path, &e);
-    if (rc != VITALS_OK) {
-        if (e != NULL)
-            print_errors(stderr, e);
-        else
-            fprintf(stderr, "%s: %s\n", path, vitals_strerror(rc));
-        vitals_errors_free(e);
+    vitalsd_log(VITALS_LOG_INFO, "vitalsd %s starting with %s",
+                VITALS_VERSION, path);
+    if (load(v, path) != VITALS_OK) {
         vitals_free(v);
         return EXIT_CONFIG;
     }
+    vsd_listen(v);
     if ((rc = vitals_start(v)) != VITALS_OK) {
-        logf_(VITALS_LOG_ERROR, "cannot start: %s", vitals_strerror(rc));
+        vitalsd_log(VITALS_LOG_ERROR, "cannot start: %s",
+                    vitals_strerror(rc));
         vitals_free(v);
         return 1;
     }
-    logf_(VITALS_LOG_INFO, "started");
-    for (;;) {
-        if (sigwait(&set, &sig) != 0)
-            continue;
-        if (sig != SIGHUP)
-            break;
-        reload(v, path);
-    }
-    drain(v, path, &set, sig);
+    ctl = start_control(v, control);
+    sd = vsd_start(v, WATCHDOG_STALE_MS);
+    vitalsd_log(VITALS_LOG_INFO, "started");
+    sig = serve(v, path, &set, sd);
+    vsd_stopping(sd);
+    drain(v, path, &set, sig, drain_left(v, ctl));
+    vctl_stop(ctl);
+    vsd_stop(sd);
     vitals_stop(v, GRACE_MS);
     vitals_free(v);
-    logf_(VITALS_LOG_INFO, "stopped");
+    vitalsd_log(VITALS_LOG_INFO, "stopped");
     return 0;
 }
 
@@ -257,10 +334,11 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, 't'},
         {"log-level", required_argument, NULL, 'l'},
+        {"control", required_argument, NULL, 'C'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *config = NULL, *check = NULL;
+    const char *config = NULL, *check = NULL, *control = NULL;
     int opt, level;
 
     while ((opt = getopt_long(argc, argv, "c:t:l:Vh", longopts, NULL)) != -1) {
@@ -270,6 +348,9 @@ int main(int argc, char **argv)
             break;
         case 't':
             check = optarg;
+            break;
+        case 'C':
+            control = optarg;
             break;
         case 'l':
             if ((level = parse_level(optarg)) < 0) {
@@ -302,5 +383,5 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_CONFIG;
     }
-    return run(config);
+    return run(config, control);
 }

@@ -228,6 +228,20 @@ VITALS_EXTERN int vitals_listen_tls(vitals_t *v, const char *address,
                                     const char *cert_file,
                                     const char *key_file, char **err);
 
+/* Serves on fd, a listening stream socket the application was handed
+ * (systemd socket activation, sd_listen_fds_with_names), instead of
+ * binding one of the listen addresses: the listener named name (systemd's
+ * FileDescriptorName=, `name:` of a listen entry in the configuration),
+ * else the one whose address fd is bound to. Call it after the listen addresses are set
+ * (vitals_listen, vitals_config_load) and before vitals_start; a TLS
+ * listener keeps its certificate. On success fd is owned by v (closed by
+ * vitals_free; it stays open across vitals_stop, so a new vitals_start
+ * serves it again); otherwise the caller keeps it. name borrowed, may be
+ * NULL. VITALS_ENOENT when no listener without a socket matches,
+ * VITALS_EINVAL when fd is not a listening stream socket, VITALS_EBUSY
+ * once started. */
+VITALS_EXTERN int vitals_listen_fd(vitals_t *v, int fd, const char *name);
+
 /* Configures how checks are served, with the keys `endpoints`, `access`,
  * `limits` and `access_log` of the YAML configuration (docs/config.md) as
  * a JSON object text, e.g. {"endpoints": {"report": {"status_codes":
@@ -337,6 +351,36 @@ VITALS_EXTERN const vitals_check_state_t *vitals_snapshot_check(
     const vitals_snapshot_t *s, size_t i);
 /* A counter that grows with every publication. */
 VITALS_EXTERN uint64_t vitals_snapshot_generation(const vitals_snapshot_t *s);
+
+/* Milliseconds since s was published (CLOCK_MONOTONIC). The scheduler
+ * republishes at least every 10 s even when nothing changed, so an age
+ * well past that means it is stuck (vitalsd stops the systemd watchdog
+ * pings past 30 s). INT64_MAX for NULL. */
+VITALS_EXTERN int64_t vitals_snapshot_age_ms(const vitals_snapshot_t *s);
+/* The maintenance reason as of s (owned by s), or NULL when not in
+ * maintenance; *until_ns (when until_ns is not NULL) receives the wall
+ * clock time it ends at, 0 when it lasts until turned off. */
+VITALS_EXTERN const char *vitals_snapshot_maintenance(
+    const vitals_snapshot_t *s, int64_t *until_ns);
+/* 1 when s was published after vitals_drain. */
+VITALS_EXTERN int vitals_snapshot_draining(const vitals_snapshot_t *s);
+
+/* Called after every publication, from the thread that published (the
+ * scheduler's, or one that changed the instance), with the instance's
+ * lock held: it must return quickly and must not call any vitals_*
+ * function on the instance; reading s with the vitals_snapshot_*
+ * functions is fine. s is borrowed for the call (to keep one, take
+ * vitals_snapshot_get later from another thread). For side effects
+ * (systemd status, a status LED): signal your own thread. */
+typedef void (*vitals_publish_fn)(const vitals_snapshot_t *s, void *data);
+
+/* Sets the publication callback of v (one per instance; it replaces the
+ * previous one; fn NULL removes it). fn is called once at once with the
+ * current snapshot. Once this returns, the previous callback is never
+ * called again, so its data may be freed. Returns 0, VITALS_EINVAL or
+ * VITALS_ENOMEM. */
+VITALS_EXTERN int vitals_on_publish(vitals_t *v, vitals_publish_fn fn,
+                                    void *data);
 
 /* The snapshot as an endpoint serves it, with every detail: format is the
  * endpoint's id, "ietf" (the IETF health+json draft, /health), "report"

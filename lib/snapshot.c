@@ -1,5 +1,6 @@
 /* snapshot.c - reading immutable snapshots, and their cache of bodies. */
 #include "snapshot.h"
+#include "util/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,30 @@ const vitals_check_state_t *vitals_snapshot_check(const vitals_snapshot_t *s,
 uint64_t vitals_snapshot_generation(const vitals_snapshot_t *s)
 {
     return s != NULL ? s->generation : 0;
+}
+
+int64_t vitals_snapshot_age_ms(const vitals_snapshot_t *s)
+{
+    int64_t age;
+
+    if (s == NULL)
+        return INT64_MAX;
+    /* The engine stamps mono_ns with CLOCK_MONOTONIC (vclock_system). */
+    age = vclock_mono(&vclock_system) - s->mono_ns;
+    return age > 0 ? age / VCLOCK_MS : 0;
+}
+
+const char *vitals_snapshot_maintenance(const vitals_snapshot_t *s,
+                                        int64_t *until_ns)
+{
+    if (until_ns != NULL)
+        *until_ns = s != NULL && s->maintenance ? s->maintenance_until_ns : 0;
+    return s != NULL ? s->maintenance : NULL;
+}
+
+int vitals_snapshot_draining(const vitals_snapshot_t *s)
+{
+    return s != NULL && s->draining;
 }
 
 int vsnap_entry_has_tag(const vsnap_entry_t *e, const char *tag)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "checks/check_type.h"
@@ -28,6 +29,8 @@ struct vitals {
     vnotifier_t *notifier;     /* alerts: its thread runs while started
                                   with targets */
     size_t ntargets;
+    vitals_publish_fn publish_fn; /* the application's, or NULL */
+    void *publish_data;
 };
 
 const char *vitals_strerror(int err)
@@ -207,6 +210,30 @@ void vinstance_set_shutdown(vitals_t *v, int64_t delay_ms, int fails_all)
     v->drain_fails_all = fails_all != 0;
 }
 
+/* The engine's subscriber that hands each snapshot to the application's
+ * callback (e->lock held, as the engine's subscribers are). */
+static void publish_to_app(vitals_snapshot_t *s, void *data)
+{
+    vitals_t *v = data;
+
+    v->publish_fn(s, v->publish_data);
+}
+
+int vitals_on_publish(vitals_t *v, vitals_publish_fn fn, void *data)
+{
+    if (v == NULL)
+        return VITALS_EINVAL;
+    /* Once unsubscribed no call is in flight (calls run under the engine
+     * lock that unsubscribing takes), so the fields can change. */
+    if (v->publish_fn != NULL)
+        vengine_unsubscribe(v->engine, publish_to_app, v);
+    v->publish_fn = fn;
+    v->publish_data = data;
+    if (fn == NULL)
+        return VITALS_OK;
+    return vengine_subscribe(v->engine, publish_to_app, v);
+}
+
 vitals_snapshot_t *vitals_snapshot_get(vitals_t *v)
 {
     return v != NULL ? vengine_snapshot(v->engine) : NULL;
@@ -367,6 +394,29 @@ static int listen_differs(const vitals_t *v, const vlisten_t *l, size_t n)
             return 1;
     }
     return 0;
+}
+
+int vitals_listen_fd(vitals_t *v, int fd, const char *name)
+{
+    int listening = 0, type = 0;
+    socklen_t len = sizeof(listening);
+    long i;
+
+    if (v == NULL || fd < 0)
+        return VITALS_EINVAL;
+    if (v->started)
+        return VITALS_EBUSY;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
+        !listening)
+        return VITALS_EINVAL;
+    len = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+        type != SOCK_STREAM)
+        return VITALS_EINVAL;
+    if ((i = vlisten_match(v->listen, v->nlisten, fd, name)) < 0)
+        return VITALS_ENOENT;
+    v->listen[i].fd = fd;
+    return VITALS_OK;
 }
 
 void vinstance_set_listen(vitals_t *v, vlisten_t *l, size_t n)

@@ -4,11 +4,12 @@
 set -eu
 
 # scdoc: the man pages (man/*.scd) are made at build time.
-run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev ca-certificates monitoring-plugins-basic scdoc"
+run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev libsystemd-dev ca-certificates monitoring-plugins-basic scdoc"
 # prometheus: promtool checks examples/prometheus, and the metrics test starts
 # its own server on loopback (the package's own service is never needed).
 # prometheus-alertmanager: the alerts test starts its own on loopback too.
-test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus prometheus-alertmanager"
+# systemd: systemd-socket-activate and systemd-analyze for test_systemd.
+test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus prometheus-alertmanager systemd"
 # make deb: dpkg-buildpackage with debhelper (dh, cmake), checked by lintian.
 deb_pkgs="$run_pkgs debhelper dpkg-dev fakeroot lintian"
 # make fuzz: clang, and libFuzzer (libclang_rt.fuzzer, in libclang-rt-14-dev).

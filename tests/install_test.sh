@@ -25,7 +25,7 @@ version=$(sed -n 's/^#define VITALS_VERSION "\(.*\)"$/\1/p' "$root/include/vital
 [ -n "$version" ] || fail "no VITALS_VERSION in $root/include/vitals_version.h"
 
 # What a package must hold.
-for f in sbin/vitalsd bin/vitals include/vitals.h; do
+for f in bin/vitalsd bin/vitals include/vitals.h share/doc/vitals/operations.md; do
     [ -e "$root/$f" ] || fail "$f not installed"
 done
 for f in libvitals.so.0 libvitals.so libvitals.a cmake/vitals/vitalsConfig.cmake; do
@@ -33,7 +33,7 @@ for f in libvitals.so.0 libvitals.so libvitals.a cmake/vitals/vitalsConfig.cmake
 done
 soname=$(readelf -d "$libdir/libvitals.so.0" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libvitals.so.0 ] || fail "SONAME is '$soname', not libvitals.so.0"
-"$root/sbin/vitalsd" --version | grep -qx "vitalsd $version" ||
+"$root/bin/vitalsd" --version | grep -qx "vitalsd $version" ||
     fail "vitalsd --version does not say $version"
 if grep -q '^SCDOC:FILEPATH=/' "$build/CMakeCache.txt"; then
     for m in man1/vitals.1 man3/libvitals.3 man5/vitals.yaml.5 man8/vitalsd.8; do

@@ -120,6 +120,7 @@ static const vsetting_t process_settings[] = {
 
 typedef struct listener {
     char *address;
+    char *name; /* systemd's FileDescriptorName= of its socket */
     struct listener_tls {
         char *cert_file, *key_file;
     } tls;
@@ -155,6 +156,8 @@ static void free_listener_tls(void *field)
 static const vsetting_t listener_settings[] = {
     {.key = "address", .kind = VSET_STR,
      .offset = offsetof(listener_t, address), .flags = VSET_REQUIRED},
+    {.key = "name", .kind = VSET_STR, .offset = offsetof(listener_t, name),
+     .flags = VSET_NONEMPTY},
     {.key = "tls", .kind = VSET_CUSTOM, .offset = offsetof(listener_t, tls),
      .parse = parse_listener_tls, .free = free_listener_tls},
     {0}};
@@ -176,6 +179,12 @@ static void add_listener(const listener_t *l, vnode_t *item, vconf_t *c,
     if (vlisten_add(&c->listen, &c->nlisten, l->address, cert_pem,
                     key_pem) != VITALS_OK)
         verrs_add(e, item, "out of memory");
+    else if (l->name != NULL &&
+             vlisten_set_name(&c->listen[c->nlisten - 1], l->name) != 0)
+        verrs_add(e, vnode_get(item, "name"),
+                  "'name': a systemd FileDescriptorName= (1-255 printable "
+                  "characters, no ':'), got \"%s\"",
+                  l->name);
     free(cert_pem);
     free(key_pem);
 }

@@ -2,6 +2,8 @@
  * each with its own polling thread, and the life of their connections.
  * A request takes a reference to the current snapshot and routes, and is
  * answered by request.c: no check runs, no JSON is built per request. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +218,19 @@ static size_t pool_bytes(const vlimits_t *lim)
                 VSERVER_MAX_QUERY_ARGS * 32);
 }
 
+/* The socket to serve conf on: bound now, or a copy of the one handed
+ * over (the instance keeps its own, so that it can start again). */
+static int listener_socket(const vlisten_t *conf, const char **why)
+{
+    int fd;
+
+    if (conf->fd < 0)
+        return vlisten_bind(conf->address, why);
+    if ((fd = fcntl(conf->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        *why = strerror(errno);
+    return fd;
+}
+
 /* Starts one listener on conf's address, or, with conf NULL, one without
  * a socket (see vserver_start_unbound). */
 static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
@@ -232,7 +247,7 @@ static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
         return VITALS_ENOMEM;
     if (conf == NULL)
         flags |= MHD_USE_NO_LISTEN_SOCKET;
-    else if ((l->fd = vlisten_bind(addr, &why)) < 0) {
+    else if ((l->fd = listener_socket(conf, &why)) < 0) {
         vserver_log(s, VITALS_LOG_ERROR, "cannot listen on %s: %s", addr, why);
         return VITALS_ELISTEN;
     }
@@ -272,9 +287,9 @@ static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
         l->fd = -1;
         return VITALS_ELISTEN;
     }
-    vserver_log(s, VITALS_LOG_INFO, "listening on %s (port %d%s)", addr,
-                l->port,
-         conf && conf->cert_pem ? ", https" : "");
+    vserver_log(s, VITALS_LOG_INFO, "listening on %s (port %d%s%s)", addr,
+                l->port, conf && conf->cert_pem ? ", https" : "",
+                conf && conf->fd >= 0 ? ", socket handed over" : "");
     return VITALS_OK;
 }
 

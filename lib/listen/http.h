@@ -31,15 +31,25 @@ typedef struct vsource {
 typedef struct vlisten {
     char *address;
     char *cert_pem, *key_pem; /* NULL for plain HTTP */
+    char *name; /* the FileDescriptorName= of its systemd socket, or NULL */
+    int fd; /* a listening socket handed over (socket activation), served
+               instead of binding address; owned; -1: none */
 } vlisten_t;
 
 /* listeners.c */
 int vlisten_add(vlisten_t **a, size_t *n, const char *address,
                 const char *cert_pem, const char *key_pem);
 void vlisten_free(vlisten_t *a, size_t n);
+/* Names l (systemd's FileDescriptorName=: 1-255 printable ASCII
+ * characters, no ':'). 0; VITALS_EINVAL or VITALS_ENOMEM. */
+int vlisten_set_name(vlisten_t *l, const char *name);
 /* Binds a listening socket for addr; -1 with a reason in *why. */
 int vlisten_bind(const char *addr, const char **why);
 int vlisten_port(int fd);
+/* The entry of a[0..n) without a socket yet that fd (a listening stream
+ * socket) stands for: the one named name, else the one whose address is
+ * the one fd is bound to. Its index, or -1 when none. */
+long vlisten_match(const vlisten_t *a, size_t n, int fd, const char *name);
 
 typedef struct vserver vserver_t;
 

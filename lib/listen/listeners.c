@@ -1,5 +1,6 @@
 /* listeners.c - the addresses a server listens on: the configured list,
- * and binding a socket for one. */
+ * binding a socket for one, and matching a socket handed over (socket
+ * activation) to one. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -17,6 +18,9 @@ static void listen_clear(vlisten_t *l)
     free(l->address);
     free(l->cert_pem);
     free(l->key_pem);
+    free(l->name);
+    if (l->fd >= 0)
+        close(l->fd);
 }
 
 int vlisten_add(vlisten_t **a, size_t *n, const char *address,
@@ -29,6 +33,7 @@ int vlisten_add(vlisten_t **a, size_t *n, const char *address,
     *a = grown;
     l = &grown[*n];
     memset(l, 0, sizeof(*l));
+    l->fd = -1;
     l->address = strdup(address);
     l->cert_pem = cert_pem ? strdup(cert_pem) : NULL;
     l->key_pem = key_pem ? strdup(key_pem) : NULL;
@@ -97,3 +102,77 @@ int vlisten_port(int fd)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+
+int vlisten_set_name(vlisten_t *l, const char *name)
+{
+    size_t len = strlen(name);
+    char *copy;
+
+    if (len == 0 || len > 255)
+        return VITALS_EINVAL;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] <= ' ' || name[i] > '~' || name[i] == ':')
+            return VITALS_EINVAL;
+    if ((copy = strdup(name)) == NULL)
+        return VITALS_ENOMEM;
+    free(l->name);
+    l->name = copy;
+    return VITALS_OK;
+}
+
+/* 1 when a and b are the same address and port. */
+static int same_address(const struct sockaddr *a, const struct sockaddr *b)
+{
+    if (a->sa_family != b->sa_family)
+        return 0;
+    if (a->sa_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+        return x->sin_port == y->sin_port &&
+               x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (a->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+        return x->sin6_port == y->sin6_port &&
+               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+    }
+    return 0;
+}
+
+/* 1 when the listen address addr resolves to bound. */
+static int resolves_to(const char *addr, const struct sockaddr *bound)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    char *host = NULL, port_s[8];
+    int port, found = 0;
+
+    if (vaddr_parse(addr, VADDR_LISTEN, &host, &port) != 0)
+        return 0;
+    snprintf(port_s, sizeof(port_s), "%d", port);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    if (getaddrinfo(host, port_s, &hints, &res) == 0)
+        for (struct addrinfo *r = res; r != NULL && !found; r = r->ai_next)
+            found = same_address(r->ai_addr, bound);
+    freeaddrinfo(res);
+    free(host);
+    return found;
+}
+
+long vlisten_match(const vlisten_t *a, size_t n, int fd, const char *name)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    for (size_t i = 0; name != NULL && i < n; i++)
+        if (a[i].fd < 0 && a[i].name != NULL && strcmp(a[i].name, name) == 0)
+            return (long)i;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (a[i].fd < 0 && resolves_to(a[i].address, (struct sockaddr *)&ss))
+            return (long)i;
+    return -1;
+}

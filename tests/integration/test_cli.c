@@ -759,8 +759,12 @@ static void test_unknown_command(void **state)
                        "  check   run the configured checks once, without a "
                        "daemon (a Nagios plugin)\n"
                        "  probe   exit 0 when a health URL says healthy "
-                       "(Docker HEALTHCHECK)\n";
-    char *out, *err, want[512];
+                       "(Docker HEALTHCHECK)\n"
+                       "  maint   put a running vitalsd in maintenance, or "
+                       "end it\n"
+                       "  drain   fail a running vitalsd's readiness for "
+                       "good\n";
+    char *out, *err, want[768];
 
     (void)state;
     assert_int_equal(vitals(&out, &err, "x", NULL), 1);
