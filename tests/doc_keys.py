@@ -222,9 +222,12 @@ def check_options(root, vitalsd, vitals):
     out = []
     helps = {
         "vitalsd": help_text([vitalsd, "--help"]),
-        "vitals": "".join(help_text([vitals] + a + ["--help"])
-                          for a in ([], ["status"], ["check"], ["probe"])),
+        "vitals": help_text([vitals, "--help"]),
     }
+    # Every command that 'vitals --help' lists under "commands:".
+    listed = helps["vitals"].split("commands:", 1)[-1]
+    for cmd in re.findall(r"^  ([a-z]+)  ", listed, flags=re.M):
+        helps["vitals"] += help_text([vitals, cmd, "--help"])
     for prog, page in sorted(MAN_OPTS.items()):
         man = set(re.findall(r"\*--([a-z][a-z-]*)\*", read(os.path.join(root,
                                                                   page))))
