@@ -18,6 +18,12 @@
  *       REPS times over; prints the median CPU seconds of one batch for
  *       this process, and for the children, as "self children".
  *
+ *   benchtool agent PORT
+ *       The least an HAProxy agent can do, the reference of the agent-check
+ *       benchmark: one thread accepts on 127.0.0.1:PORT, reads what
+ *       agent-send says (up to 128 bytes, waiting at most 200 ms), writes
+ *       "up 100%\n" and closes. Runs until killed.
+ *
  * Only libc; built by bench/run.sh with cc -O2.
  */
 #define _GNU_SOURCE
@@ -230,6 +236,34 @@ static int cmd_spawn(int n, const char *prog, int reps)
     return 0;
 }
 
+static int cmd_agent(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct timeval tv = {0, 200000};
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    char buf[128];
+
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        listen(fd, 1024) != 0) {
+        perror("benchtool agent");
+        return 1;
+    }
+    for (;;) {
+        int c = accept(fd, NULL, NULL);
+
+        if (c < 0)
+            continue;
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        if (recv(c, buf, sizeof(buf), 0) >= 0 &&
+            send(c, "up 100%\n", 8, MSG_NOSIGNAL) < 0)
+            perror("benchtool agent: send");
+        close(c);
+    }
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -242,9 +276,12 @@ int main(int argc, char **argv)
                         argv[3], atoi(argv[4]));
     if (argc == 5 && strcmp(argv[1], "spawn") == 0)
         return cmd_spawn(atoi(argv[2]), argv[3], atoi(argv[4]));
+    if (argc == 3 && strcmp(argv[1], "agent") == 0)
+        return cmd_agent(atoi(argv[2]));
     fprintf(stderr,
             "usage: benchtool startup PORT PATH REPS -- COMMAND [ARG...]\n"
             "       benchtool statvfs|stat N PATH REPS\n"
-            "       benchtool spawn N PROGRAM REPS\n");
+            "       benchtool spawn N PROGRAM REPS\n"
+            "       benchtool agent PORT\n");
     return 2;
 }

@@ -12,7 +12,11 @@
 # of the ports used, 18500), BENCH_OUT (the JSON file to write),
 # BENCH_NO_BUILD=1 (use the vitalsd already in BUILD_DIR), BENCH_VERSION
 # (what to call that build in the results; default: git describe),
-# BENCH_DEBUG=1 (print each serving run's CPU accounting on stderr).
+# BENCH_DEBUG=1 (print each serving run's CPU accounting on stderr),
+# BENCH_HISTORY_DURATION (s, 20), BENCH_ONLY=history (only section 6,
+# written to bench/results/<date>-history.json).
+# BENCH_LISTENER_DURATION (s per listener run, 10), BENCH_ONLY=listeners
+# (run only section 6, the agent and gRPC listeners).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,9 +28,10 @@ SCHED_DUR=${BENCH_SCHED_DURATION:-30}
 STARTUP_REPS=${BENCH_STARTUP_REPS:-30}
 ISO_ROUNDS=${BENCH_ISO_ROUNDS:-5}
 ISO_DUR=${BENCH_ISO_DURATION:-8}
+HIST_DUR=${BENCH_HISTORY_DURATION:-20}
 PORT=${BENCH_PORT:-18500}
 DATE=$(date -u +%Y-%m-%d)
-OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE.json}
+OUT=${BENCH_OUT:-$ROOT/bench/results/$DATE${BENCH_ONLY:+-$BENCH_ONLY}.json}
 HZ=$(getconf CLK_TCK)
 T_START=$(date +%s)
 
@@ -36,6 +41,7 @@ P_BIG=$((PORT + 2))     # vitalsd, 10,000 checks / 1,000 exec checks
 P_ISO=$((PORT + 3))     # vitalsd, isolation
 P_START=$((PORT + 4))   # start-up
 P_MHD=$((PORT + 5))     # libmicrohttpd serving a prebuilt response
+P_ATT=$((PORT + 6))     # vitalsd under attack
 
 log() { printf '%s\n' "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -43,7 +49,7 @@ die() { log "$*"; exit 1; }
 # ---------------------------------------------------------------------------
 # Dependencies (Debian packages, as scripts/deps.sh does) and the build
 
-deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev"
+deps="nginx wrk jq curl procps gcc pkg-config libmicrohttpd-dev python3 haproxy nghttp2-client"
 missing=""
 for p in $deps; do
   case $p in nginx) command -v nginx >/dev/null && continue ;; esac
@@ -87,6 +93,8 @@ cc -O2 -Wall -Wextra -o "$WORK/benchtool" "$ROOT/bench/benchtool.c"
 # shellcheck disable=SC2046
 cc -O2 -Wall -Wextra -o "$WORK/mhd_static" "$ROOT/bench/mhd_static.c" $(pkg-config --cflags --libs libmicrohttpd)
 BT=$WORK/benchtool
+cc -O2 -Wall -Wextra -pthread -o "$WORK/attack" "$ROOT/bench/attack.c"
+AT=$WORK/attack
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -166,6 +174,7 @@ config() {
   printf 'listen: ["127.0.0.1:%s"]\n' "$1"
   printf 'defaults: {interval: %s, timeout: 5s}\n' "$2"
   [ -n "$LIMITS" ] && printf '%s\n' "$LIMITS"
+  [ -n "$HISTORY" ] && printf '%s\n' "$HISTORY"
   printf 'checks:\n'
   sed 's/^/  /'
 }
@@ -175,6 +184,15 @@ cheap_checks() {
   awk -v n="$1" -v p="${2:-c}" -v c="$CHEAP" 'BEGIN { for (i = 0; i < n; i++) printf "%s%05d: %s\n", p, i, c }'
 }
 valid_config() { "$VITALSD" --check-config /dev/stdin >/dev/null 2>&1; }
+ticks_window() { # PID DELAY SECONDS: self and children ticks over a window
+  sleep "$2"
+  local s0 k0 t0
+  s0=$(cpu_ticks self "$1")
+  k0=$(cpu_ticks children "$1")
+  t0=$(now)
+  sleep "$3"
+  echo "$(($(cpu_ticks self "$1") - s0)) $(($(cpu_ticks children "$1") - k0)) $(calc "$(now) - $t0")"
+}
 
 # One wrk run: NAME URL CONNS PID... . Appends a line to $SERVING:
 # name conns requests rps rpcpu p50_ms p99_ms cpu_share conns_opened non2xx
@@ -228,6 +246,9 @@ wrk_run() {
     }' "$out" >>"$SERVING"
 }
 
+# shellcheck source=bench/listeners.sh
+. "$ROOT/bench/listeners.sh"
+
 # What this build of vitalsd knows: the `file` check type; the per-client
 # connection limit (default 64), raised so that 200 wrk connections from
 # 127.0.0.1 are all accepted.
@@ -242,8 +263,69 @@ fi
 if printf 'limits: {max_connections_per_ip: 1024}\n' | valid_config; then
   LIMITS="limits: {max_connections_per_ip: 1024}"
 fi
+# Sections 1-5 keep the history in memory, as builds before it did (and
+# nothing is written to /var/lib/vitals); section 6 measures the stores.
+HISTORY=""
+if printf 'history: {store: memory}\n' | valid_config; then
+  HISTORY="history: {store: memory}"
+fi
 kvs settings.cheap_check "$CHEAP"
 kvs settings.limits "${LIMITS:-none}"
+
+
+# ---------------------------------------------------------------------------
+# 6. History: what keeping every run costs (run by the main flow at the
+# end, or alone with BENCH_ONLY=history)
+
+hist_run() { # NAME HISTORY-LINE: 10,000 checks every 1 s with that history
+  local name=$1 s w
+  cheap_checks 10000 | HISTORY=$2 config "$P_BIG" 1s >"$WORK/hist.$name.yaml"
+  start_vitalsd "$WORK/hist.$name.yaml" "$WORK/vitalsd.hist.$name.log"
+  wait_http "http://127.0.0.1:$P_BIG/health" 200 120
+  read -r s _ w < <(ticks_window "$VPID" 5 "$HIST_DUR")
+  kv "history.$name.cpu_share" "$(calc "$s / $HZ / $w")"
+  kv "history.$name.rss_kb" "$(rss_kb "$VPID")"
+  kv "history.$name.rss_anon_kb" "$(RSS_FIELD=RssAnon rss_kb "$VPID")"
+  kv "history.$name.dropped" "$(curl -s "http://127.0.0.1:$P_BIG/metrics" |
+    awk '$1 == "vitals_history_dropped_total" {print $2}')"
+  kv "history.$name.threads" "$(threads "$VPID")"
+  stop_pid "$VPID"
+}
+
+history_bench() {
+  log "6. history: 10,000 $CHEAP_NAME checks every 1s, CPU and RSS over ${HIST_DUR}s: memory_runs 1, memory, sqlite"
+  hist_run off "history: {store: memory, memory_runs: 1}"
+  hist_run memory "history: {store: memory}"
+  hist_run sqlite "history: {store: sqlite, path: $WORK/history.db}"
+  kv history.sqlite.rows "$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM vitals_runs").fetchone()[0])' "$WORK/history.db")"
+  kv history.sqlite.file_kb "$(du -k "$WORK/history.db" | cut -f1)"
+  kv settings.history_seconds "$HIST_DUR"
+}
+
+history_table() {
+  echo "6. History: 10,000 $CHEAP_NAME checks every 1s, CPU of vitalsd as a share of one core over $(J .settings.history_seconds)s, RSS at the end"
+  printf '%-44s %8s %10s %10s %8s\n' "" cpu RSS anon dropped
+  for n in off memory sqlite; do
+    case $n in
+      off) label="memory_runs: 1 (the least history)" ;;
+      memory) label="store: memory (32 runs per check)" ;;
+      sqlite) label="store: sqlite (the default)" ;;
+    esac
+    printf '%-44s %8s %10s %10s %8s\n' "$label" "$(pct "$(J .history.$n.cpu_share)")" \
+      "$(mib "$(J .history.$n.rss_kb)")" "$(mib "$(J .history.$n.rss_anon_kb)")" "$(J .history.$n.dropped)"
+  done
+  echo "(sqlite: $(J .history.sqlite.rows) runs written, $(J .history.sqlite.file_kb) KB of file, at the end of the run)"
+}
+
+write_json() {
+  mkdir -p "$(dirname "$OUT")"
+  jq -Rn '[inputs | split("\t") | {k: (.[0] | split(".") | map(tonumber? // .)),
+          v: (.[1] | if startswith("s:") then .[2:] else (tonumber? // .) end)}]
+        | reduce .[] as $x ({}; setpath($x.k; $x.v))' <"$KV" >"$OUT"
+}
+J() { jq -r "$1" "$OUT"; }
+pct() { awk -v x="$1" 'BEGIN { printf "%.1f%%", x * 100 }'; }
+mib() { awk -v x="$1" 'BEGIN { printf "%.1f MiB", x / 1024 }'; }
 
 # ---------------------------------------------------------------------------
 # The machine
@@ -264,6 +346,28 @@ kv settings.rounds "$ROUNDS"
 kv settings.sched_seconds "$SCHED_DUR"
 kv settings.startup_reps "$STARTUP_REPS"
 log "machine: $(nproc) x $CPU_MODEL, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "${BENCH_ONLY:-}" = history ]; then
+  history_bench
+  kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+  write_json
+  echo
+  history_table
+  echo "wrote $OUT"
+  exit 0
+fi
+if [ "${BENCH_ONLY:-}" = listeners ]; then
+  listeners_bench
+  kv settings.total_seconds $(($(date +%s) - T_START))
+  kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+  write_json
+  echo
+  echo "vitals bench (section 6 only)  $(J .machine.date)  $(J .machine.nproc) x $(J .machine.cpu)  load $(J .machine.loadavg) -> $(J .machine.loadavg_end)  vitals $(J .versions.vitals)"
+  echo
+  listeners_table
+  echo "wrote $OUT ($(J .settings.total_seconds) s)"
+  exit 0
+fi
 
 # ---------------------------------------------------------------------------
 # 1. Serving, and 2. footprint with 10 checks
@@ -426,16 +530,6 @@ kv footprint.mhd_static.rss_after_load_kb "$RSS_MHD_AFTER"
 # ---------------------------------------------------------------------------
 # 3. Scheduling, and 2. footprint with 10,000 checks
 
-ticks_window() { # PID DELAY SECONDS: self and children ticks over a window
-  sleep "$2"
-  local s0 k0 t0
-  s0=$(cpu_ticks self "$1")
-  k0=$(cpu_ticks children "$1")
-  t0=$(now)
-  sleep "$3"
-  echo "$(($(cpu_ticks self "$1") - s0)) $(($(cpu_ticks children "$1") - k0)) $(calc "$(now) - $t0")"
-}
-
 log "3. scheduling: 10,000 $CHEAP_NAME checks every 1s, CPU over ${SCHED_DUR}s"
 cheap_checks 10000 | config "$P_BIG" 1s >"$WORK/c10k.yaml"
 t0=$(now)
@@ -551,7 +645,8 @@ for ((r = 1; r <= ISO_ROUNDS; r++)); do
     echo "$mode-cheap-failing $(curl -s "http://127.0.0.1:$P_ISO/health" |
       jq '[.checks | to_entries[] | select(.key | test("^c[0-9]")) | select(.value[0].status != "pass")] | length')" >>"$SERVING"
     stop_pid "$VPID"
-    # vitalsd leaves the commands still running behind when it stops.
+    # vitalsd kills its commands' process groups when it stops; this only
+    # makes sure with an older build.
     [ "${#kids[@]}" -gt 0 ] && kill "${kids[@]}" 2>/dev/null || true
   done
 done
@@ -582,6 +677,69 @@ mapfile -t ratios < <(awk '$1 == "none" {n[++i] = $7} $1 == "hung" {printf "%.4f
 kv isolation.p99_ratio "$(median "${ratios[@]}")"
 for ((r = 0; r < ${#ratios[@]}; r++)); do kv "isolation.rounds.p99_ratio.$r" "${ratios[$r]}"; done
 
+history_bench
+# ---------------------------------------------------------------------------
+# 6. Attacks
+
+log "6. attacks: probes from 127.0.0.2 during floods; worker threads during a burst; memory after floods"
+ATT_LIMITS="limits: {max_connections: 200, max_connections_per_ip: 64, read_timeout: 10s}"
+att_stats() { # NAME FILE: median and max of the probe times, failures
+  local v
+  mapfile -t v < <(grep -E '^-?[0-9.]+$' "$2")
+  kv "attacks.$1.probes" "${#v[@]}"
+  kv "attacks.$1.probe_p50_ms" "$(median "${v[@]}")"
+  kv "attacks.$1.probe_max_ms" "$(printf '%s\n' "${v[@]}" | sort -g | tail -1)"
+  kv "attacks.$1.probe_failed" "$(printf '%s\n' "${v[@]}" | grep -c '^-1' || true)"
+}
+cheap_checks 1 | LIMITS=$ATT_LIMITS config "$P_ATT" 10s >"$WORK/att.yaml"
+start_vitalsd "$WORK/att.yaml" "$WORK/vitalsd.att.log"
+wait_http "http://127.0.0.1:$P_ATT/livez" 200 30
+# 20 addresses x 20 connections that send nothing (400, for 200 slots).
+"$AT" idle "$P_ATT" 20 20 20 >"$WORK/att.idle"
+att_stats idle "$WORK/att.idle"
+# 4 addresses x 64 connections trickling a body, one byte per 0.9 s.
+"$AT" slow "$P_ATT" 4 64 20 >"$WORK/att.slow"
+att_stats slow "$WORK/att.slow"
+stop_pid "$VPID"
+# 4 clients looping a 100-call JSON-RPC batch against 2,000 checks.
+cheap_checks 2000 | LIMITS=$ATT_LIMITS config "$P_ATT" 30s >"$WORK/att.batch.yaml"
+awk 'BEGIN { printf "["; for (i = 0; i < 100; i++) printf "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"health.health\"}", i ? "," : "", i; printf "]" }' >"$WORK/batch.json"
+start_vitalsd "$WORK/att.batch.yaml" "$WORK/vitalsd.att.log"
+wait_http "http://127.0.0.1:$P_ATT/health" 200 60
+"$AT" batch "$P_ATT" 4 20 "$WORK/batch.json" >"$WORK/att.batch"
+att_stats batch "$WORK/att.batch"
+kv attacks.batch.request_bytes "$(wc -c <"$WORK/batch.json")"
+kv attacks.batch.replies "$(awk '$1 == "replies" {print $2}' "$WORK/att.batch")"
+kv attacks.batch.largest_reply_bytes "$(awk '$1 == "replies" {print $4}' "$WORK/att.batch")"
+stop_pid "$VPID"
+# A burst: 10 exec checks of /bin/sleep 0.1 due at once (after 2 s).
+{
+  cheap_checks 1
+  awk 'BEGIN { for (i = 0; i < 10; i++) printf "b%02d: {type: exec, command: [\"/bin/sleep\", \"0.1\"], interval: 30s, initial_delay: 2s}\n", i }'
+} | config "$P_ATT" 30s >"$WORK/att.burst.yaml"
+start_vitalsd "$WORK/att.burst.yaml" "$WORK/vitalsd.att.log"
+wait_http "http://127.0.0.1:$P_ATT/livez" 200 30
+kv attacks.burst.threads_before "$(threads "$VPID")"
+kv attacks.burst.threads_max "$("$AT" threads "$VPID" 3)"
+stop_pid "$VPID"
+# Memory: three floods of 1,000 trickling connections, each let go.
+cheap_checks 1 | LIMITS="limits: {max_connections: 1024, max_connections_per_ip: 1024, read_timeout: 10s}" \
+  config "$P_ATT" 10s >"$WORK/att.mem.yaml"
+start_vitalsd "$WORK/att.mem.yaml" "$WORK/vitalsd.att.log"
+wait_http "http://127.0.0.1:$P_ATT/livez" 200 30
+kv attacks.memory.rss_before_kb "$(rss_kb "$VPID")"
+for r in 1 2 3; do
+  "$AT" slow "$P_ATT" 4 250 20 >/dev/null &
+  sleep 1.2
+  kv "attacks.memory.rounds.rss_during_kb.$((r - 1))" "$(rss_kb "$VPID")"
+  wait $!
+  sleep 1
+  kv "attacks.memory.rounds.rss_after_kb.$((r - 1))" "$(rss_kb "$VPID")"
+done
+kv attacks.memory.rss_after_kb "$(rss_kb "$VPID")"
+stop_pid "$VPID"
+listeners_bench
+
 T_END=$(date +%s)
 kv settings.total_seconds $((T_END - T_START))
 kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -589,14 +747,7 @@ kvs machine.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 # ---------------------------------------------------------------------------
 # The JSON and the table
 
-mkdir -p "$(dirname "$OUT")"
-jq -Rn '[inputs | split("\t") | {k: (.[0] | split(".") | map(tonumber? // .)),
-          v: (.[1] | if startswith("s:") then .[2:] else (tonumber? // .) end)}]
-        | reduce .[] as $x ({}; setpath($x.k; $x.v))' <"$KV" >"$OUT"
-
-J() { jq -r "$1" "$OUT"; }
-pct() { awk -v x="$1" 'BEGIN { printf "%.1f%%", x * 100 }'; }
-mib() { awk -v x="$1" 'BEGIN { printf "%.1f MiB", x / 1024 }'; }
+write_json
 verdict() { awk -v x="$1" -v op="$2" -v t="$3" 'BEGIN { ok = op == "<=" ? x <= t : x >= t; print ok ? "met" : "MISSED" }'; }
 
 echo
@@ -684,4 +835,23 @@ echo " seconds from exec to 100 running (10 s wait at most, then measured anyway
 printf '%-44s %8s     %s\n' "the 10 cheap checks failing, worst round" "$(J .isolation.hung.cheap_failing_max)/10" \
   "0 (a hung check delays no other): $(verdict "$(J .isolation.hung.cheap_failing_max)" "<=" 0)"
 echo
+history_table
+echo "6. Attacks: a probe (GET, new connection) from 127.0.0.2 during each flood; max_connections 200"
+printf '%-44s %9s %9s %6s  %s\n' "" p50 max failed target
+for a in idle slow batch; do
+  case $a in
+  idle) what="idle flood: 20 addresses x 20 connections" ;;
+  slow) what="slow bodies: 4 x 64, a byte per 0.9 s" ;;
+  batch) what="JSON-RPC batch flood: 4 clients, 2,000 checks" ;;
+  esac
+  printf '%-44s %6.2f ms %6.2f ms %6s  %s\n' "$what" "$(J .attacks.$a.probe_p50_ms)" "$(J .attacks.$a.probe_max_ms)" \
+    "$(J .attacks.$a.probe_failed)/$(J .attacks.$a.probes)" "<= 100 ms: $(verdict "$(J .attacks.$a.probe_max_ms)" "<=" 100)"
+done
+echo "(batch: $(J .attacks.batch.request_bytes) B of 100 calls; $(J .attacks.batch.replies) replies, the largest $(J .attacks.batch.largest_reply_bytes) B)"
+printf '%-44s %9s %9s         %s\n' "worker threads, burst of 10 exec checks" "$(J .attacks.burst.threads_before)" \
+  "$(J .attacks.burst.threads_max)" "<= before + 10 + 2: $(verdict "$(J .attacks.burst.threads_max)" "<=" "$(($(J .attacks.burst.threads_before) + 12))")"
+printf '%-44s %9s %9s         %s\n' "VmRSS before / after 3 floods of 1,000 conns" "$(mib "$(J .attacks.memory.rss_before_kb)")" \
+  "$(mib "$(J .attacks.memory.rss_after_kb)")" "(during: $(J '.attacks.memory.rounds.rss_during_kb | map(. / 1024 | . * 10 | round / 10 | tostring) | join(" ")') MiB)"
+echo
+listeners_table
 echo "wrote $OUT ($(J .settings.total_seconds) s)"

@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int details = 0; details < 2; details++) {
         vbody_t *out = NULL;
         int rc = vjsonrpc_answer((const char *)data, size, snap, details,
-                                 &out);
+                                 VJSONRPC_MAX_BATCH_BYTES, &out);
 
         if (rc != VITALS_OK && rc != VITALS_ENOMEM)
             abort();

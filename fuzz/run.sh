@@ -14,7 +14,7 @@ set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-60}}
 [ $# -gt 0 ] && shift
-targets=${*:-"fuzz_request fuzz_jsonrpc fuzz_config fuzz_perfdata fuzz_jwt fuzz_jwks fuzz_allowlist"}
+targets=${*:-"fuzz_request fuzz_jsonrpc fuzz_config fuzz_perfdata fuzz_jwt fuzz_jwks fuzz_allowlist fuzz_grpc"}
 build=${FUZZ_BUILD:-build/fuzz}
 jobs=$(nproc 2>/dev/null || echo 2)
 

@@ -226,6 +226,65 @@ def allowlist():
     w("junk", "1.2.3.4/08, \"\\\x01\xff")
 
 
+# gRPC over HTTP/2 (fuzz_grpc): frames written by hand, headers as HPACK
+# literals without indexing or Huffman coding (RFC 7541, 6.2.2).
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def h2_frame(ftype, flags, stream, payload):
+    return len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + stream.to_bytes(4, "big") + payload
+
+
+def hpack_int(n, prefix_bits, first=0):
+    limit = (1 << prefix_bits) - 1
+    if n < limit:
+        return bytes([first | n])
+    out = [first | limit]
+    n -= limit
+    while n >= 128:
+        out.append(n % 128 + 128)
+        n //= 128
+    return bytes(out + [n])
+
+
+def hpack(headers):
+    out = b""
+    for name, value in headers:
+        out += b"\x00" + hpack_int(len(name), 7) + name.encode() + hpack_int(len(value), 7) + value.encode()
+    return out
+
+
+def grpc_message(payload):
+    return b"\x00" + len(payload).to_bytes(4, "big") + payload
+
+
+def grpc_call(stream, method, message, ctype="application/grpc"):
+    heads = [(":method", "POST"), (":scheme", "http"), (":path", "/grpc.health.v1.Health/" + method),
+             (":authority", "127.0.0.1"), ("content-type", ctype), ("te", "trailers")]
+    return (h2_frame(1, 0x4, stream, hpack(heads)) +            # HEADERS, END_HEADERS
+            h2_frame(0, 0x1, stream, grpc_message(message)))    # DATA, END_STREAM
+
+
+def service(name):
+    """A HealthCheckRequest: field 1, length-delimited."""
+    return (b"\x0a" + bytes([len(name)]) + name.encode()) if name else b""
+
+
+def grpc():
+    w = lambda n, mode, frames: write("fuzz_grpc", n, bytes([mode]) + PREFACE + h2_frame(4, 0, 0, b"") + frames)
+    w("check", 0, grpc_call(1, "Check", service("")))
+    w("check-names", 1, grpc_call(1, "Check", service("db")) + grpc_call(3, "Check", service("storage")) +
+      grpc_call(5, "Check", service("liveness")) + grpc_call(7, "Check", service("nope")))
+    w("list", 0, grpc_call(1, "List", b""))
+    w("list-details", 1, grpc_call(1, "List", b""))
+    w("watch", 2 | 4, grpc_call(1, "Watch", service("readiness")) + grpc_call(3, "Watch", service("gone")))
+    w("errors", 1, grpc_call(1, "Nope", b"") + grpc_call(3, "Check", service("x"), "text/plain") +
+      grpc_call(5, "Check", b"\xff\xff"))
+    w("ping-window-rst", 0, h2_frame(6, 0, 0, b"12345678") + h2_frame(8, 0, 0, (1 << 20).to_bytes(4, "big")) +
+      grpc_call(1, "Watch", service("")) + h2_frame(3, 0, 1, (8).to_bytes(4, "big")))
+    write("fuzz_grpc", "bad-preface", b"\x00GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+
+
 if __name__ == "__main__":
     requests()
     jsonrpc()
@@ -235,3 +294,4 @@ if __name__ == "__main__":
     jwt()
     jwks()
     allowlist()
+    grpc()

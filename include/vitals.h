@@ -148,7 +148,7 @@ typedef void (*vitals_check_fn)(vitals_result_t *r, void *data);
 /* Registers a check that calls fn(r, data). name and opts are borrowed.
  * data is owned by the instance from now on: free_data(data) is called when
  * the check is removed or the instance freed, and also when this call fails.
- * Names are 1-128 characters of [A-Za-z0-9._-].
+ * Names are 1-128 characters of [A-Za-z0-9._-], other than "." and "..".
  * Returns 0, VITALS_EEXIST, VITALS_EINVAL or VITALS_ENOMEM. */
 VITALS_EXTERN int vitals_add_check(vitals_t *v, const char *name,
                                    const vitals_check_opts_t *opts,
@@ -228,6 +228,16 @@ VITALS_EXTERN int vitals_listen_tls(vitals_t *v, const char *address,
                                     const char *cert_file,
                                     const char *key_file, char **err);
 
+/* Adds a listener as one entry of `listen:` in the YAML configuration
+ * writes it (docs/config.md), given as a JSON object text: the HTTP(S)
+ * keys {"address", "tls"}, or {"address": "127.0.0.1:5555", "kind":
+ * "agent", "degraded_weight": 30} for HAProxy's agent-check, or {"kind":
+ * "grpc", ...} for gRPC health checking. Before vitals_start only
+ * (VITALS_EBUSY after). On VITALS_ECONFIG, *err (when err is not NULL)
+ * receives a new message to free(). */
+VITALS_EXTERN int vitals_add_listener(vitals_t *v, const char *settings_json,
+                                      char **err);
+
 /* Serves on fd, a listening stream socket the application was handed
  * (systemd socket activation, sd_listen_fds_with_names), instead of
  * binding one of the listen addresses: the listener named name (systemd's
@@ -271,11 +281,18 @@ VITALS_EXTERN int vitals_set_state_dir(vitals_t *v, const char *path);
 /* The state directory (owned by v, until the next vitals_set_state_dir). */
 VITALS_EXTERN const char *vitals_state_dir(const vitals_t *v);
 
+/* The most worker threads that run checks at once (`max_workers` in the
+ * YAML; default 256, at least 1). The pool grows only for runs that wait
+ * and shrinks when idle; at the cap a due run waits for a free worker, its
+ * timeout counting. Applies from the next run on. VITALS_EINVAL for 0. */
+VITALS_EXTERN int vitals_set_max_workers(vitals_t *v, unsigned n);
+
 /* Starts the scheduler and the listeners. VITALS_ELISTEN when an address
  * cannot be bound; VITALS_EBUSY when already started. */
 VITALS_EXTERN int vitals_start(vitals_t *v);
 
-/* The port the i-th listener is bound to after vitals_start, or -1. */
+/* The port the i-th listener (in the order they were added, of any kind)
+ * is bound to after vitals_start, or -1. */
 VITALS_EXTERN int vitals_listen_port(const vitals_t *v, size_t i);
 
 /* Stops accepting connections, lets requests in flight finish (up to
@@ -389,6 +406,82 @@ VITALS_EXTERN int vitals_on_publish(vitals_t *v, vitals_publish_fn fn,
  * for another format or when out of memory. */
 VITALS_EXTERN char *vitals_snapshot_format(const vitals_snapshot_t *s,
                                            const char *format);
+
+/* ------------------------------------------------------------------------
+ * History: every run and every status change, kept in memory (the newest
+ * runs of each check) and in a store (SQLite, PostgreSQL), so that streaks
+ * survive restarts (docs/config.md, `history`)
+ */
+
+/* Configures the history with the keys of the YAML `history` section as a
+ * JSON object text, e.g. {"store": "sqlite", "path": "/var/lib/app/h.db",
+ * "retention": "7d"}. Only before vitals_start (VITALS_EBUSY after). An
+ * instance not configured so keeps its history in memory only. On
+ * VITALS_ECONFIG, *err (when err is not NULL) receives a new message to
+ * free(). */
+VITALS_EXTERN int vitals_set_history(vitals_t *v, const char *settings_json,
+                                     char **err);
+
+/* One run of a check. Strings owned by the vitals_history_t holding it. */
+typedef struct vitals_run {
+    int64_t time_ns;        /* wall clock of the run's start */
+    int64_t duration_ns;
+    vitals_status_t status; /* reported after the run (thresholds and
+                               criticality applied) */
+    vitals_status_t result; /* the run's own status */
+    const char *error;      /* NULL when the run passed */
+} vitals_run_t;
+
+/* A change of a check's reported status. has_from is 0 for the first
+ * result of a check that has no earlier status (not even one restored
+ * from the store). Strings borrowed for the callback, or owned by the
+ * vitals_history_t holding it. */
+typedef struct vitals_transition {
+    const char *check;
+    int64_t time_ns; /* wall clock of the run that caused it */
+    int has_from;
+    vitals_status_t from, to;
+    const char *error; /* why, when to is not healthy; else NULL */
+} vitals_transition_t;
+
+/* Called once per transition, in order, from the history's thread (never
+ * from a check's or the scheduler's: a slow callback delays only other
+ * callbacks and the store's writes). fn NULL turns it off. t is borrowed
+ * for the call. Set it before vitals_start. */
+typedef void (*vitals_transition_fn)(const vitals_transition_t *t,
+                                     void *data);
+VITALS_EXTERN int vitals_on_transition(vitals_t *v, vitals_transition_fn fn,
+                                       void *data);
+
+/* A list of runs or of transitions, newest first. */
+typedef struct vitals_history vitals_history_t;
+
+/* The runs (or transitions) of check at or after since_ns (wall clock ns;
+ * 0: any time), newest first, at most limit (1 to 10000). *out is new:
+ * free it with vitals_history_free. Answered from memory when the newest
+ * runs cover the question, else from the store. VITALS_EINVAL for bad
+ * arguments, VITALS_ENOMEM. An unknown check has an empty history. */
+VITALS_EXTERN int vitals_history_runs(vitals_t *v, const char *check,
+                                      int64_t since_ns, size_t limit,
+                                      vitals_history_t **out);
+VITALS_EXTERN int vitals_history_transitions(vitals_t *v, const char *check,
+                                             int64_t since_ns, size_t limit,
+                                             vitals_history_t **out);
+VITALS_EXTERN size_t vitals_history_count(const vitals_history_t *h);
+/* The i-th entry (owned by h), or NULL past the end or for the other
+ * kind of list. */
+VITALS_EXTERN const vitals_run_t *vitals_history_run(
+    const vitals_history_t *h, size_t i);
+VITALS_EXTERN const vitals_transition_t *vitals_history_transition(
+    const vitals_history_t *h, size_t i);
+VITALS_EXTERN void vitals_history_free(vitals_history_t *h);
+
+/* The share of check's runs in the last window_ms whose reported status
+ * was healthy, in *ratio (NaN when it has no runs in the window), and how
+ * many runs that is in *runs (either may be NULL). */
+VITALS_EXTERN int vitals_history_uptime(vitals_t *v, const char *check,
+                                        int64_t window_ms, double *ratio,
+                                        uint64_t *runs);
 
 /* ------------------------------------------------------------------------
  * Configuration (the YAML file of vitalsd; docs/config.md)

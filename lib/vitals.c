@@ -12,6 +12,7 @@
 #include "checks/check_type.h"
 #include "config/vnode.h"
 #include "instance.h"
+#include "listen/kind.h"
 #include "listen/tlsfiles.h"
 #include "notify/notify.h"
 #include "util/addr.h"
@@ -22,6 +23,7 @@ struct vitals {
     vroutes_t *routes; /* what the server serves (and will, before start) */
     vlisten_t *listen;
     size_t nlisten;
+    void **running; /* per listen entry of another kind than HTTP */
     int started;
     char *state_dir;
     int64_t shutdown_delay_ms; /* how long vitals_drain says to serve */
@@ -31,6 +33,7 @@ struct vitals {
     size_t ntargets;
     vitals_publish_fn publish_fn; /* the application's, or NULL */
     void *publish_data;
+    vinst_history_t *hist;
 };
 
 const char *vitals_strerror(int err)
@@ -64,9 +67,6 @@ const char *vitals_status_name(vitals_status_t s)
  * The instance
  */
 
-static vitals_snapshot_t *source_snapshot(void *ctx);
-static void source_log(void *ctx, vitals_log_level_t level, const char *msg);
-
 /* The engine's subscriber: a new snapshot wakes the notifier's thread. */
 static void on_publish(vitals_snapshot_t *s, void *data)
 {
@@ -76,8 +76,10 @@ static void on_publish(vitals_snapshot_t *s, void *data)
 
 static int notifier_new(vitals_t *v)
 {
-    if ((v->notifier = vnotifier_new(source_snapshot, source_log,
-                                     v->engine)) == NULL)
+    vsource_t src = vinstance_source(v->engine);
+
+    if ((v->notifier = vnotifier_new(src.snapshot, src.log, src.ctx)) ==
+        NULL)
         return VITALS_ENOMEM;
     return vengine_subscribe(v->engine, on_publish, v->notifier);
 }
@@ -92,6 +94,7 @@ vitals_t *vitals_new(void)
     if ((v->engine = vengine_new()) == NULL ||
         (v->routes = vroutes_default()) == NULL ||
         notifier_new(v) != VITALS_OK ||
+        (v->hist = vih_new()) == NULL ||
         vitals_set_instance(v, NULL) != VITALS_OK) {
         vitals_free(v);
         return NULL;
@@ -107,6 +110,7 @@ void vitals_free(vitals_t *v)
     if (v->notifier != NULL)
         vengine_unsubscribe(v->engine, on_publish, v->notifier);
     vnotifier_free(v->notifier);
+    vih_free(v->hist);
     vengine_free(v->engine);
     vlisten_free(v->listen, v->nlisten);
     vroutes_unref(v->routes);
@@ -117,6 +121,11 @@ void vitals_free(vitals_t *v)
 vengine_t *vitals_engine(vitals_t *v)
 {
     return v->engine;
+}
+
+vinst_history_t *vinstance_hist(vitals_t *v)
+{
+    return v->hist;
 }
 
 void vinstance_log(vitals_t *v, vitals_log_level_t level, const char *fmt,
@@ -171,9 +180,21 @@ int64_t vitals_drain(vitals_t *v)
 
 int vitals_maintenance(vitals_t *v, const char *reason, int64_t for_ms)
 {
+    int rc;
+
     if (v == NULL)
         return VITALS_EINVAL;
-    return vengine_maintenance(v->engine, reason, for_ms);
+    if ((rc = vengine_maintenance(v->engine, reason, for_ms)) == VITALS_OK)
+        vih_maintenance(v->hist, reason, for_ms); /* survives a restart */
+    return rc;
+}
+
+int vitals_set_max_workers(vitals_t *v, unsigned n)
+{
+    if (v == NULL || n == 0)
+        return VITALS_EINVAL;
+    vengine_set_max_workers(v->engine, n);
+    return VITALS_OK;
 }
 
 int vitals_set_state_dir(vitals_t *v, const char *path)
@@ -240,98 +261,6 @@ vitals_snapshot_t *vitals_snapshot_get(vitals_t *v)
 }
 
 /* ------------------------------------------------------------------------
- * Checks
- */
-
-int vitals_add_check(vitals_t *v, const char *name,
-                     const vitals_check_opts_t *opts, vitals_check_fn fn,
-                     void *data, void (*free_data)(void *))
-{
-    vcheck_t *c;
-    int invalid = v == NULL || fn == NULL || !vcheck_name_valid(name) ||
-                  (opts != NULL && !vcheck_opts_valid(opts));
-
-    if (invalid || (c = vcheck_new(name, opts)) == NULL) {
-        if (free_data != NULL)
-            free_data(data);
-        return invalid ? VITALS_EINVAL : VITALS_ENOMEM;
-    }
-    c->fn = fn;
-    c->data = data;
-    c->free_data = free_data;
-    return vengine_add(v->engine, c);
-}
-
-/* The check type t configured from settings_json into c. 0, or the
- * errors (new string) in *err. */
-static int configure_builtin(vcheck_t *c, const vcheck_type_t *t,
-                             const char *settings_json, char **err)
-{
-    verrs_t *e = verrs_new();
-    vnode_t *settings;
-    int rc = VITALS_ECONFIG;
-
-    if (e == NULL)
-        return VITALS_ENOMEM;
-    settings = vnode_from_json(settings_json ? settings_json : "{}", e);
-    if (settings != NULL) {
-        c->type = t;
-        c->type_name = t->name;
-        c->type_state = vcheck_configure(t, settings, NULL, e);
-        vnode_map_done(settings, "settings", e);
-    }
-    if (e->n == 0 && c->type_state != NULL)
-        rc = VITALS_OK;
-    else if (err != NULL)
-        *err = verrs_join(e);
-    vnode_free(settings);
-    vitals_errors_free(e);
-    return rc;
-}
-
-int vitals_add_builtin(vitals_t *v, const char *name,
-                       const vitals_check_opts_t *opts, const char *type,
-                       const char *settings_json, char **err)
-{
-    const vcheck_type_t *t = type != NULL ? vcheck_type_find(type) : NULL;
-    vcheck_t *c;
-    int rc;
-
-    if (err != NULL)
-        *err = NULL;
-    if (v == NULL || name == NULL)
-        return VITALS_EINVAL;
-    if (t == NULL) {
-        if (err != NULL && asprintf(err, "unknown check type '%s' (known: %s)",
-                                    type ? type : "", vcheck_type_names()) < 0)
-            *err = NULL;
-        return VITALS_ETYPE;
-    }
-    if ((c = vcheck_new(name, opts)) == NULL)
-        return VITALS_EINVAL;
-    if ((rc = configure_builtin(c, t, settings_json, err)) != VITALS_OK) {
-        vcheck_unref(c);
-        return rc;
-    }
-    return vengine_add(v->engine, c);
-}
-
-int vitals_push(vitals_t *v, const char *name, vitals_status_t status,
-                const char *output)
-{
-    if (v == NULL)
-        return VITALS_EINVAL;
-    return vengine_push(v->engine, name, status, output);
-}
-
-int vitals_remove_check(vitals_t *v, const char *name)
-{
-    if (v == NULL || name == NULL)
-        return VITALS_EINVAL;
-    return vengine_remove(v->engine, name);
-}
-
-/* ------------------------------------------------------------------------
  * Serving
  */
 
@@ -387,7 +316,9 @@ static int listen_differs(const vitals_t *v, const vlisten_t *l, size_t n)
     for (size_t i = 0; i < n; i++) {
         const vlisten_t *a = &v->listen[i], *b = &l[i];
 
-        if (strcmp(a->address, b->address) != 0 ||
+        if (strcmp(a->address, b->address) != 0 || a->kind != b->kind ||
+            !a->fingerprint != !b->fingerprint ||
+            (a->fingerprint && strcmp(a->fingerprint, b->fingerprint)) ||
             !a->cert_pem != !b->cert_pem ||
             (a->cert_pem && (strcmp(a->cert_pem, b->cert_pem) != 0 ||
                              strcmp(a->key_pem, b->key_pem) != 0)))
@@ -505,34 +436,14 @@ vroutes_t *vinstance_routes(vitals_t *v)
     return vroutes_ref(v->routes);
 }
 
-/* The server's view of the engine. */
-static vitals_snapshot_t *source_snapshot(void *ctx)
+int vinstance_add_listen(vitals_t *v, vlisten_t *l)
 {
-    return vengine_snapshot(ctx);
-}
+    int rc = v->started ? VITALS_EBUSY
+                        : vlisten_append(&v->listen, &v->nlisten, l);
 
-static uint64_t source_generation(void *ctx)
-{
-    return vengine_generation(ctx);
-}
-
-static void source_log(void *ctx, vitals_log_level_t level, const char *msg)
-{
-    vengine_log(ctx, level, "%s", msg);
-}
-
-static int source_push(void *ctx, const char *name, vitals_status_t status,
-                       const char *output)
-{
-    return vengine_push(ctx, name, status, output);
-}
-
-static vsource_t source(vitals_t *v)
-{
-    vsource_t src = {source_snapshot, source_generation, source_log,
-                     {source_push, v->engine}, v->engine};
-
-    return src;
+    if (rc != VITALS_OK)
+        vlisten_free(l, 1);
+    return rc;
 }
 
 int vitals_start(vitals_t *v)
@@ -544,21 +455,32 @@ int vitals_start(vitals_t *v)
         return VITALS_EINVAL;
     if (v->started)
         return VITALS_EBUSY;
+    /* Before the first run: the streaks it restores are what that run
+     * continues, and the first snapshot shows. */
+    if ((rc = vih_start(v->hist, v->engine, vitals_state_dir(v))) !=
+        VITALS_OK)
+        return rc;
     /* Serve the registered checks ("not yet run") from the first request,
      * never the empty snapshot of a new instance. */
     pthread_mutex_lock(&v->engine->lock);
     vengine_publish(v->engine, vclock_mono(v->engine->clock));
     pthread_mutex_unlock(&v->engine->lock);
-    if ((rc = vrunner_start(v->engine)) != VITALS_OK)
+    if ((rc = vrunner_start(v->engine)) != VITALS_OK) {
+        vih_stop(v->hist, v->engine);
         return rc;
+    }
     v->started = 1;
     if (v->ntargets > 0 && (rc = vnotifier_start(v->notifier)) != VITALS_OK) {
         vitals_stop(v, 0);
         return rc;
     }
-    src = source(v);
+    src = vinstance_source(v->engine);
+    src.history = vih_reader(v->hist);
+    /* The HTTP listeners as one server, then each of another kind. */
     if ((v->server = vserver_start(&src, v->routes, v->listen, v->nlisten,
-                                   &rc)) == NULL) {
+                                   &rc)) == NULL ||
+        (v->running = vkinds_start(&src, v->listen, v->nlisten, &rc)) ==
+            NULL) {
         vitals_stop(v, 0);
         return rc;
     }
@@ -567,8 +489,9 @@ int vitals_start(vitals_t *v)
 
 struct MHD_Daemon *vinstance_serve_unbound(vitals_t *v)
 {
-    vsource_t src = source(v);
+    vsource_t src = vinstance_source(v->engine);
 
+    src.history = vih_reader(v->hist);
     if (v->server != NULL ||
         (v->server = vserver_start_unbound(&src, v->routes)) == NULL)
         return NULL;
@@ -577,18 +500,23 @@ struct MHD_Daemon *vinstance_serve_unbound(vitals_t *v)
 
 int vitals_listen_port(const vitals_t *v, size_t i)
 {
-    return v != NULL ? vserver_port(v->server, i) : -1;
+    return v != NULL ? vkinds_port(v->listen, v->nlisten, v->running,
+                                   v->server, i)
+                     : -1;
 }
 
 void vitals_stop(vitals_t *v, int64_t grace_ms)
 {
     if (v == NULL)
         return;
+    vkinds_stop(v->listen, v->nlisten, v->running);
+    v->running = NULL;
     vserver_stop(v->server, grace_ms);
     v->server = NULL;
     vnotifier_stop(v->notifier);
     if (!v->started)
         return;
     vrunner_stop(v->engine);
+    vih_stop(v->hist, v->engine);
     v->started = 0;
 }

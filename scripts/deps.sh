@@ -4,12 +4,13 @@
 set -eu
 
 # scdoc: the man pages (man/*.scd) are made at build time.
-run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev libsystemd-dev ca-certificates monitoring-plugins-basic scdoc"
+run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev libsystemd-dev ca-certificates monitoring-plugins-basic scdoc libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler"
 # prometheus: promtool checks examples/prometheus, and the metrics test starts
 # its own server on loopback (the package's own service is never needed).
 # prometheus-alertmanager: the alerts test starts its own on loopback too.
 # systemd: systemd-socket-activate and systemd-analyze for test_systemd.
-test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus prometheus-alertmanager systemd"
+# haproxy: the agent-check test starts its own on loopback.
+test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 python3-jsonschema openssl postgresql mariadb-server redis-server prometheus prometheus-alertmanager systemd haproxy"
 # make deb: dpkg-buildpackage with debhelper (dh, cmake), checked by lintian.
 deb_pkgs="$run_pkgs debhelper dpkg-dev fakeroot lintian"
 # make fuzz: clang, and libFuzzer (libclang_rt.fuzzer, in libclang-rt-14-dev).
@@ -29,13 +30,19 @@ for p in $pkgs; do
     missing="$missing $p"
   fi
 done
-# The JWT tests mint tokens with jose (npm), as a client's IdP would.
+# The JWT tests mint tokens with jose (npm), as a client's IdP would; the
+# gRPC tests use @grpc/grpc-js and grpc-health-check. Every dependency of
+# tests/support/package.json must be in node_modules, else npm ci.
 install_npm() {
   dir="$(dirname "$0")/../tests/support"
-  if [ ! -d "$dir/node_modules/jose" ]; then
-    echo "vitals: installing jose for the tests (npm ci)" >&2
-    npm ci --prefix "$dir" --no-audit --no-fund >/dev/null
-  fi
+  wanted=$(sed -n '/"dependencies"/,/}/s/^ *"\([^"]*\)": *"[^"]*",\{0,1\}$/\1/p' "$dir/package.json")
+  for p in $wanted; do
+    if [ ! -d "$dir/node_modules/$p" ]; then
+      echo "vitals: installing the tests' npm packages (npm ci): $p is missing" >&2
+      npm ci --prefix "$dir" --no-audit --no-fund >/dev/null
+      break
+    fi
+  done
 }
 
 if [ -z "$missing" ]; then

@@ -2,13 +2,14 @@
  * a JWK Set (file or https URL), a PEM public key, or an HS256 secret (see
  * bearer.h).
  *
- * Who does what: libjwt decodes the token (jwt_decode without a key, which
- * libjwt 1.10 documents as "formatting checks only"), and OpenSSL verifies
- * the signature with a key built once at configure time (EVP_PKEY from the
- * JWK's numbers, or from the PEM file). Verifying ourselves rather than
- * handing libjwt a PEM key is what lets the key decide the algorithm:
- * libjwt takes it from the token's header, and an HS256 header with an RSA
- * public key PEM as the "secret" is the classic forgery. It also keeps PEM
+ * Who does what: jws.c decodes the token (base64url and jansson; libjwt
+ * 1.10 refuses the "at+jwt" type of RFC 9068 access tokens), and OpenSSL
+ * verifies the signature with a key built once at configure time
+ * (EVP_PKEY from the JWK's numbers, or from the PEM file). Verifying
+ * ourselves rather than handing a JWT library a PEM key is what lets the
+ * key decide the algorithm: libjwt takes it from the token's header, and
+ * an HS256 header with an RSA public key PEM as the "secret" is the
+ * classic forgery. It also keeps PEM
  * parsing out of the request path.
  *
  * Order of checks, cheapest and least revealing first: the header's shape
@@ -40,6 +41,7 @@
 struct vbearer {
     char *issuer, *audience, *scope; /* NULL: not checked */
     double leeway_s;
+    int require_exp; /* a token without exp is refused (the default) */
     vkeyring_t ring; /* the keys, and the JWKS URL they come from */
 };
 
@@ -151,6 +153,10 @@ vbearer_t *vbearer_configure(vnode_t *map, verrs_t *e)
                   "'scope': one scope, without spaces");
     if (vnode_duration(map, "leeway", &leeway_ms, e) == 1)
         b->leeway_s = (double)leeway_ms / 1000.0;
+    /* A token without exp would be good forever: refused unless the
+     * identity provider is known to issue such tokens. */
+    b->require_exp = 1;
+    vnode_bool(map, "require_exp", &b->require_exp, e);
     source = read_source(map, &path, e);
     /* With a broken key source, whether ca_file fits is moot. */
     if (vnode_str(map, "ca_file", &ca, e) == 1 && source >= 0) {
@@ -342,6 +348,8 @@ static int check_claims(const vbearer_t *b, json_t *claims, int64_t now_s,
      * leeway for clocks that disagree. */
     if ((rc = claim_time(claims, "exp", &t)) < 0)
         return result(out, VBEARER_INVALID, "exp is not a number");
+    if (rc == 0 && b->require_exp)
+        return result(out, VBEARER_INVALID, "token has no exp");
     if (rc > 0 && now >= t + b->leeway_s)
         return result(out, VBEARER_INVALID, "token expired");
     if ((rc = claim_time(claims, "nbf", &t)) < 0)

@@ -22,8 +22,9 @@ typedef struct vjws {
 /* Splits and decodes the compact JWS tok[0..len) into t: only base64url
  * and two dots, a header and claims that are JSON objects, a canonical
  * signature. NULL, or why not (static text: "malformed token (...)", "out
- * of memory"); either way free t with vjws_clear. libjwt only decodes
- * here; the signature is not looked at. */
+ * of memory"); either way free t with vjws_clear. The header's "typ" is
+ * not looked at (RFC 9068's "at+jwt" is as good as "JWT"), nor is the
+ * signature. */
 const char *vjws_decode(const char *tok, size_t len, vjws_t *t);
 void vjws_clear(vjws_t *t);
 

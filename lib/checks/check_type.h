@@ -40,6 +40,11 @@ typedef struct vcheck_type {
     void (*free)(void *state);
     /* mandatory: one run. Must return within vitals_result_remaining_ms. */
     void (*run)(void *state, vitals_result_t *r);
+    /* optional: on 1, the instance stops: end what runs of this state have
+     * started outside the process (exec kills its programs' process
+     * groups) and start no more; on 0, it starts again. Called from any
+     * thread, runs may be in progress; must not block. */
+    void (*halt)(void *state, int on);
 } vcheck_type_t;
 
 /* Reads the required key `type` of settings, a check's map: the type, or

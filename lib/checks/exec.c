@@ -278,9 +278,14 @@ static void report_exit(vitals_result_t *r, int status, const char *out,
     free(perf);
 }
 
+static void exec_halt(void *state, int on)
+{
+    vexec_halt(state, on);
+}
+
 static void exec_run(void *state, vitals_result_t *r)
 {
-    const exec_t *x = state;
+    exec_t *x = state;
     child_t c = {.pid = -1, .out = -1, .pidfd = -1};
     char why[512], ebuf[128];
     int rc, err = 0;
@@ -297,8 +302,7 @@ static void exec_run(void *state, vitals_result_t *r)
     }
 
     rc = vexec_child_collect(&c, r, &err);
-    if (rc != VEXEC_DONE)
-        vexec_child_kill(&c);
+    vexec_child_end(&c);
     if (c.pidfd >= 0)
         close(c.pidfd);
     close(c.out);
@@ -325,4 +329,5 @@ const vcheck_type_t vcheck_exec = {
     .state_size = sizeof(exec_t),
     .prepare = exec_prepare,
     .run = exec_run,
+    .halt = exec_halt,
 };

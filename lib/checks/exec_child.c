@@ -1,6 +1,7 @@
 /* exec_child.c - starts the "exec" check type's program, with its output
- * in a pipe, in a process group of its own, and collects what it says
- * until it exits or the deadline kills it (see exec.h). */
+ * in a pipe, in a process group of its own, collects what it says until it
+ * exits or the deadline comes, and then kills its whole process group, so
+ * that nothing it started outlives its run or the instance (see exec.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* pipe2, the GNU strerror_r, posix_spawn_*_np */
 #endif
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -31,6 +33,10 @@
 #define DRAIN_MAX (1024 * 1024)
 
 extern char **environ;
+
+/* Guards every exec_t's running list and halted flag: held only to link,
+ * unlink and signal, never across a wait. */
+static pthread_mutex_t running_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------------------
  * Starting the program
@@ -176,7 +182,51 @@ static int output_pipe(int pipefd[2])
     return 0;
 }
 
-int vexec_child_spawn(const exec_t *x, child_t *c, char *why, size_t len)
+/* Links c into its owner's running list; kills it at once when the
+ * instance stopped meanwhile. */
+static void register_child(exec_t *x, child_t *c)
+{
+    int halted;
+
+    pthread_mutex_lock(&running_mu);
+    c->owner = x;
+    c->prev = NULL;
+    c->next = x->running;
+    if (x->running != NULL)
+        x->running->prev = c;
+    x->running = c;
+    halted = x->halted;
+    pthread_mutex_unlock(&running_mu);
+    if (halted)
+        kill(-c->pid, SIGKILL);
+}
+
+static void unregister_child(child_t *c)
+{
+    pthread_mutex_lock(&running_mu);
+    if (c->owner != NULL) {
+        if (c->prev != NULL)
+            c->prev->next = c->next;
+        else
+            c->owner->running = c->next;
+        if (c->next != NULL)
+            c->next->prev = c->prev;
+        c->owner = NULL;
+    }
+    pthread_mutex_unlock(&running_mu);
+}
+
+void vexec_halt(exec_t *x, int on)
+{
+    pthread_mutex_lock(&running_mu);
+    x->halted = on;
+    /* Every listed program is unreaped, so its group id is still its. */
+    for (child_t *c = x->running; on && c != NULL; c = c->next)
+        kill(-c->pid, SIGKILL);
+    pthread_mutex_unlock(&running_mu);
+}
+
+int vexec_child_spawn(exec_t *x, child_t *c, char *why, size_t len)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -213,6 +263,7 @@ int vexec_child_spawn(const exec_t *x, child_t *c, char *why, size_t len)
     }
     c->out = pipefd[0];
     c->pidfd = open_pidfd(c->pid);
+    register_child(x, c);
     return 0;
 }
 
@@ -252,14 +303,18 @@ static void drain(child_t *c)
     }
 }
 
-static void try_reap(child_t *c)
+/* Whether the program exited, leaving it a zombie: until it is reaped its
+ * pid, which is its process group's id, cannot name another process. */
+static int exited(child_t *c)
 {
-    pid_t p = waitpid(c->pid, &c->status, WNOHANG);
+    siginfo_t si;
 
-    if (p == c->pid)
-        c->reaped = 1;
-    else if (p < 0 && errno != EINTR)
+    memset(&si, 0, sizeof(si));
+    if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+        return si.si_pid == c->pid;
+    if (errno != EINTR)
         c->wait_err = errno;
+    return 0;
 }
 
 int vexec_child_collect(child_t *c, vitals_result_t *r, int *err)
@@ -270,8 +325,7 @@ int vexec_child_collect(child_t *c, vitals_result_t *r, int *err)
     ssize_t got;
 
     for (;;) {
-        try_reap(c);
-        if (c->reaped || c->wait_err) {
+        if (exited(c) || c->wait_err) {
             if (!eof)
                 drain(c);
             return VEXEC_DONE;
@@ -307,12 +361,20 @@ int vexec_child_collect(child_t *c, vitals_result_t *r, int *err)
     }
 }
 
-/* SIGKILL cannot be caught, so the wait is short. */
-void vexec_child_kill(child_t *c)
+/* SIGKILL cannot be caught, so the wait is short. A program that already
+ * exited keeps its status: the signal only reaches the rest of its group
+ * (`sleep 120 &` of a shell script). */
+void vexec_child_end(child_t *c)
 {
-    if (c->reaped || c->wait_err)
+    if (c->reaped)
         return;
-    kill(-c->pid, SIGKILL);
+    /* After another waiter reaped it (wait_err), its group id may be
+     * someone else's: no signal then. */
+    if (c->wait_err == 0)
+        kill(-c->pid, SIGKILL);
+    unregister_child(c);
+    if (c->wait_err != 0)
+        return;
     while (waitpid(c->pid, &c->status, 0) < 0) {
         if (errno != EINTR) {
             c->wait_err = errno;

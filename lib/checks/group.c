@@ -306,10 +306,21 @@ static void group_run(void *state, vitals_result_t *r)
     pthread_cond_destroy(&cv);
 }
 
+/* The instance stops or starts again: so do the members' runs. */
+static void group_halt(void *state, int on)
+{
+    group_t *g = state;
+
+    for (size_t i = 0; i < g->n; i++)
+        if (g->m[i].type != NULL && g->m[i].type->halt != NULL)
+            g->m[i].type->halt(g->m[i].state, on);
+}
+
 const vcheck_type_t vcheck_group = {
     .name = "group",
     .component_type = "component",
     .configure = group_configure,
     .run = group_run,
     .free = group_free,
+    .halt = group_halt,
 };

@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "instance.h"
+#include "config/listen_kind.h"
+#include "listen/kind.h"
 #include "listen/tlsfiles.h"
 #include "notify/notify.h"
+#include "config/history.h"
 #include "config/settings.h"
 #include "config/vnode.h"
 #include "config/yaml.h"
@@ -26,6 +29,8 @@ typedef struct vconf {
     int shutdown_fails_all;
     char *state_dir;
     vnotify_targets_t *notify;
+    vhist_conf_t history;
+    unsigned max_workers;
 } vconf_t;
 
 static void conf_clear(vconf_t *c)
@@ -36,6 +41,7 @@ static void conf_clear(vconf_t *c)
     vlisten_free(c->listen, c->nlisten);
     vroutes_unref(c->routes);
     vnotify_targets_free(c->notify);
+    vhist_conf_clear(&c->history);
     memset(c, 0, sizeof(*c));
 }
 
@@ -112,6 +118,9 @@ static const vsetting_t process_settings[] = {
     {.key = "state_dir", .kind = VSET_STR, .flags = VSET_NONEMPTY,
      .offset = offsetof(vconf_t, state_dir),
      .doc = "where history and the control socket live"},
+    {.key = "max_workers", .kind = VSET_UINT,
+     .offset = offsetof(vconf_t, max_workers), .min = 1, .max = 4096,
+     .def = "256", .doc = "worker threads running checks, at most"},
     {0}};
 
 /* ------------------------------------------------------------------------
@@ -124,6 +133,7 @@ typedef struct listener {
     struct listener_tls {
         char *cert_file, *key_file;
     } tls;
+    const vlistener_kind_t *kind; /* NULL: HTTP */
 } listener_t;
 
 static const vsetting_t listener_tls_settings[] = {
@@ -160,13 +170,16 @@ static const vsetting_t listener_settings[] = {
      .flags = VSET_NONEMPTY},
     {.key = "tls", .kind = VSET_CUSTOM, .offset = offsetof(listener_t, tls),
      .parse = parse_listener_tls, .free = free_listener_tls},
+    {.key = "kind", .kind = VSET_CUSTOM, .offset = offsetof(listener_t, kind),
+     .parse = vconf_parse_kind, .doc = "http, agent or grpc"},
     {0}};
 
-/* Loads the listener's certificate and key, and adds it to c. */
-static void add_listener(const listener_t *l, vnode_t *item, vconf_t *c,
-                         verrs_t *e)
+/* Loads the listener's certificate and key, and adds it to the list with
+ * conf (taken), the settings of its kind. */
+static void add_listener(const listener_t *l, vnode_t *item, void *conf,
+                         vlisten_t **listen, size_t *n, verrs_t *e)
 {
-    char *cert_pem = NULL, *key_pem = NULL, *why = NULL;
+    char *cert_pem = NULL, *key_pem = NULL, *why = NULL, *fp = NULL;
     vnode_t *tls = vnode_get(item, "tls");
 
     if (l->tls.cert_file != NULL &&
@@ -174,32 +187,43 @@ static void add_listener(const listener_t *l, vnode_t *item, vconf_t *c,
                   &why) != 0) {
         verrs_add(e, tls, "'tls': %s", why ? why : "out of memory");
         free(why);
+        vconf_free_kind(l->kind, conf);
         return;
     }
-    if (vlisten_add(&c->listen, &c->nlisten, l->address, cert_pem,
-                    key_pem) != VITALS_OK)
+    if (l->kind != NULL && (fp = vnode_dump(item)) == NULL)
+        verrs_add(e, item, "out of memory");
+    if (vlisten_add_kind(listen, n, l->address, cert_pem, key_pem, l->kind,
+                         conf, fp) != VITALS_OK)
         verrs_add(e, item, "out of memory");
     else if (l->name != NULL &&
-             vlisten_set_name(&c->listen[c->nlisten - 1], l->name) != 0)
+             vlisten_set_name(&(*listen)[*n - 1], l->name) != 0)
         verrs_add(e, vnode_get(item, "name"),
                   "'name': a systemd FileDescriptorName= (1-255 printable "
                   "characters, no ':'), got \"%s\"",
                   l->name);
+    free(fp);
     free(cert_pem);
     free(key_pem);
 }
 
-/* One listener: "host:port", or {address, tls: {cert_file, key_file}}. */
-static void read_listener(vnode_t *item, vconf_t *c, verrs_t *e)
+/* One listener: "host:port", or {address, kind, tls: {cert_file,
+ * key_file}} and the kind's keys. */
+void vconf_read_listener(vnode_t *item, vlisten_t **listen, size_t *n,
+                         verrs_t *e)
 {
     listener_t l = {0};
     vnode_t *where = item;
     char *host = NULL;
+    void *conf = NULL;
     size_t bad = 0;
     int port;
 
     if (item->kind == VNODE_MAP) {
         bad = vset_read(listener_settings, item, &l, "'listen'", e);
+        if (!bad && l.kind != NULL &&
+            (conf = vconf_read_kind(l.kind, l.tls.cert_file != NULL, item,
+                                    e)) == NULL)
+            bad = 1;
         vnode_map_done(item, "a listener", e);
         where = vnode_get(item, "address");
     } else if (item->kind == VNODE_SCALAR &&
@@ -207,7 +231,8 @@ static void read_listener(vnode_t *item, vconf_t *c, verrs_t *e)
         verrs_add(e, item, "out of memory");
         bad = 1;
     } else if (item->kind != VNODE_SCALAR) {
-        verrs_add(e, item, "'listen': expected host:port or {address, tls}");
+        verrs_add(e, item,
+                  "'listen': expected host:port or {address, kind, tls}");
         return;
     }
     if (l.address != NULL &&
@@ -219,7 +244,9 @@ static void read_listener(vnode_t *item, vconf_t *c, verrs_t *e)
     }
     free(host);
     if (!bad)
-        add_listener(&l, item, c, e);
+        add_listener(&l, item, conf, listen, n, e);
+    else
+        vconf_free_kind(l.kind, conf);
     vset_free(listener_settings, &l);
 }
 
@@ -230,11 +257,11 @@ static void read_listen(vnode_t *root, vconf_t *c, verrs_t *e)
     if (node == NULL || node->null)
         return;
     if (node->kind != VNODE_SEQ) {
-        read_listener(node, c, e);
+        vconf_read_listener(node, &c->listen, &c->nlisten, e);
         return;
     }
     for (size_t i = 0; i < node->n; i++)
-        read_listener(node->items[i], c, e);
+        vconf_read_listener(node->items[i], &c->listen, &c->nlisten, e);
 }
 
 /* ------------------------------------------------------------------------
@@ -352,7 +379,7 @@ static void read_check(vconf_t *c, vnode_t *key, vnode_t *m,
     if (!vcheck_name_valid(name))
         verrs_add(e, key,
                   "invalid check name '%s': use 1 to 128 letters, digits, "
-                  "'.', '_' or '-'",
+                  "'.', '_' or '-', other than '.' and '..'",
                   name);
     vset_read(check_settings, m, &cc, what, e);
     for (cc.ntags = 0; cc.tags && cc.tags[cc.ntags]; cc.ntags++)
@@ -429,6 +456,7 @@ static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
     read_checks(root, c, &d, e);
     read_http(root, c, e);
     c->notify = vnotify_read(vnode_get(root, "notify"), e);
+    vhist_read(get_map(root, "history", e), &c->history, e);
     vnode_map_done(root, "the configuration", e);
     vnode_free(root);
     return e->n + (size_t)e->oom;
@@ -459,6 +487,8 @@ static void apply(vitals_t *v, vconf_t *c, const verrs_t *warnings)
         vitals_set_state_dir(v, c->state_dir);
     vinstance_set_notify(v, c->notify);
     c->notify = NULL;
+    vinstance_set_history(v, &c->history);
+    vitals_set_max_workers(v, c->max_workers);
     kept = vengine_apply(vitals_engine(v), c->checks, n);
     free(c->checks); /* the checks now belong to the engine */
     c->checks = NULL;
@@ -467,46 +497,6 @@ static void apply(vitals_t *v, vconf_t *c, const verrs_t *warnings)
                   "configuration applied: %zu checks (%zu unchanged, %zu "
                   "new or changed)",
                   n, kept, n - kept);
-}
-
-typedef struct {
-    long line, col;
-    size_t index;
-    char *msg;
-} vpos_msg_t;
-
-static int by_position(const void *a, const void *b)
-{
-    const vpos_msg_t *x = a, *y = b;
-
-    if (x->line != y->line)
-        return x->line < y->line ? -1 : 1;
-    if (x->col != y->col)
-        return x->col < y->col ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* The loader and the readers find errors in different passes; a user reads
- * the file top to bottom, so sort by "PATH:LINE:COLUMN:" (stable). */
-static void sort_errors(verrs_t *e, const char *path)
-{
-    size_t plen = strlen(path);
-    vpos_msg_t *m = calloc(e->n, sizeof(*m));
-
-    if (m == NULL)
-        return;
-    for (size_t i = 0; i < e->n; i++) {
-        const char *p = e->msgs[i];
-
-        m[i].index = i;
-        m[i].msg = e->msgs[i];
-        if (strncmp(p, path, plen) == 0 && p[plen] == ':')
-            sscanf(p + plen + 1, "%ld:%ld", &m[i].line, &m[i].col);
-    }
-    qsort(m, e->n, sizeof(*m), by_position);
-    for (size_t i = 0; i < e->n; i++)
-        e->msgs[i] = m[i].msg;
-    free(m);
 }
 
 /* strict: as vitalsd --check-config (verrs_lint adds errors). */
@@ -529,14 +519,14 @@ static int load(vitals_t *v, const char *path, int strict,
     }
     if (conf_read(path, &c, e) > 0) {
         rc = VITALS_ECONFIG;
-        sort_errors(e, path);
+        verrs_sort(e, path);
     }
     else if (v != NULL)
         apply(v, &c, e->warnings);
     service_free(&c);
     conf_clear(&c);
     if (warnings != NULL && e->warnings->n > 0) {
-        sort_errors(e->warnings, path);
+        verrs_sort(e->warnings, path);
         *warnings = e->warnings;
         e->warnings = NULL;
     }

@@ -217,3 +217,42 @@ void vitals_errors_free(vitals_errors_t *e)
     free(e);
 }
 
+typedef struct {
+    long line, col;
+    size_t index;
+    char *msg;
+} vpos_msg_t;
+
+static int by_position(const void *a, const void *b)
+{
+    const vpos_msg_t *x = a, *y = b;
+
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The loader and the readers find errors in different passes; a user reads
+ * the file top to bottom, so sort by "PATH:LINE:COLUMN:" (stable). */
+void verrs_sort(verrs_t *e, const char *path)
+{
+    size_t plen = strlen(path);
+    vpos_msg_t *m = calloc(e->n, sizeof(*m));
+
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < e->n; i++) {
+        const char *p = e->msgs[i];
+
+        m[i].index = i;
+        m[i].msg = e->msgs[i];
+        if (strncmp(p, path, plen) == 0 && p[plen] == ':')
+            sscanf(p + plen + 1, "%ld:%ld", &m[i].line, &m[i].col);
+    }
+    qsort(m, e->n, sizeof(*m), by_position);
+    for (size_t i = 0; i < e->n; i++)
+        e->msgs[i] = m[i].msg;
+    free(m);
+}

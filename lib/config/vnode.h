@@ -68,6 +68,10 @@ void verrs_lint(verrs_t *e, const vnode_t *node, const char *fmt, ...)
     VITALS_PRINTF(3, 4);
 /* Joins all messages with "; " (new string, free()); NULL when none. */
 char *verrs_join(const verrs_t *e);
+/* Sorts the messages about path by "PATH:LINE:COLUMN:" (stable): the
+ * loader and the readers find errors in different passes, and a user reads
+ * the file top to bottom. */
+void verrs_sort(verrs_t *e, const char *path);
 
 vnode_t *vnode_new(vnode_kind_t kind, const char *file, int line, int col);
 void vnode_free(vnode_t *n);

@@ -29,7 +29,10 @@ int vcheck_name_valid(const char *name)
 {
     size_t len = name != NULL ? strlen(name) : 0;
 
-    if (len == 0 || len > 128)
+    /* "." and ".." are path segments: a client or proxy that normalises
+     * /health/.. would reach another resource. */
+    if (len == 0 || len > 128 || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0)
         return 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)name[i];

@@ -46,6 +46,7 @@ vengine_t *vengine_new(void)
         return NULL;
     e->clock = &vclock_system;
     e->publish_interval_ns = 100 * VCLOCK_MS;
+    atomic_init(&e->max_workers, VENGINE_MAX_WORKERS);
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->snap_lock, NULL);
     /* The scheduler sleeps against the monotonic clock: a wall clock jump
@@ -398,7 +399,10 @@ static void set_reported(vengine_t *e, vcheck_t *c, vitals_status_t s,
          why ? ": " : "", why ? why : "");
     if (c->has_reported)
         c->transitions++;
-    c->since_ns = vclock_real(e->clock);
+    /* The same status as before a restart: it has held since then. */
+    if (c->has_reported || !c->has_restored || s != c->restored ||
+        c->since_ns == 0)
+        c->since_ns = vclock_real(e->clock);
     c->reported = s;
     c->has_reported = 1;
     /* A status change is what readers wait for: publish it at once
@@ -406,12 +410,34 @@ static void set_reported(vengine_t *e, vcheck_t *c, vitals_status_t s,
     e->urgent = 1;
 }
 
+/* Hands the run just applied to the history (e->lock held). had and
+ * before: whether c had reported, and what, before the run. */
+static void emit_run(vengine_t *e, const vcheck_t *c, vitals_status_t result,
+                     const char *why, int64_t start_real, int64_t duration,
+                     int had, vitals_status_t before)
+{
+    vhist_rec_t h = {
+        .check = c->name, .time_ns = start_real, .duration_ns = duration,
+        .status = c->reported, .result = result,
+        .error = result != VITALS_HEALTHY ? why : NULL,
+        .has_from = had || c->has_restored,
+        .from = had ? before : c->restored,
+        .streak = {c->contiguous_failures, c->first_failure_ns,
+                   c->last_success_ns, c->since_ns, 1, c->reported}};
+
+    if (e->on_run == NULL)
+        return;
+    h.transition = !h.has_from || h.from != c->reported;
+    e->on_run(&h, e->on_run_data);
+}
+
 /* Applies one finished (frozen) result to c; takes the reference on r. */
 static void apply_result(vengine_t *e, vcheck_t *c, vitals_result_t *r,
                          int64_t start_real, int64_t duration)
 {
-    vitals_status_t s = r->status;
+    vitals_status_t s = r->status, before = c->reported;
     const char *why = r->error != NULL ? r->error : r->description;
+    int had = c->has_reported;
 
     c->runs[r->status]++;
     /* A non-critical check can make the whole degraded, never unhealthy. */
@@ -442,6 +468,7 @@ static void apply_result(vengine_t *e, vcheck_t *c, vitals_result_t *r,
         if (c->streak_len >= need)
             set_reported(e, c, s, s != VITALS_HEALTHY ? why : NULL);
     }
+    emit_run(e, c, r->status, why, start_real, duration, had, before);
     vresult_unref(c->last);
     c->last = r;
     c->timestamp_ns = start_real;

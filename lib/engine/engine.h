@@ -17,6 +17,7 @@
 #include "util/clock.h"
 #include "engine/result.h"
 #include "snapshot.h"
+#include "store/record.h"
 #include "vitals.h"
 
 typedef struct vcheck vcheck_t;
@@ -55,6 +56,10 @@ struct vcheck {
     char *last_error;
     int64_t since_ns; /* wall clock of the last reported change */
     uint64_t runs[3], timeouts, transitions;
+    /* The reported status before a restart (vengine_restore): the first
+     * result is a transition only when it differs. */
+    int has_restored;
+    vitals_status_t restored;
 };
 
 /* One run of a check, handed to a worker. */
@@ -79,6 +84,11 @@ typedef struct vengine vengine_t;
 typedef void (*vengine_publish_fn)(vitals_snapshot_t *s, void *data);
 
 #define VENGINE_MAX_SUBSCRIBERS 8
+
+/* Called after every run (and every timeout) with e->lock held, on the
+ * thread that applied it: it must only copy the record (borrowed for the
+ * call) and return, never block or call back into the engine. */
+typedef void (*vengine_run_fn)(const vhist_rec_t *r, void *data);
 
 struct vengine {
     pthread_mutex_t lock; /* checks, heap, per-check state */
@@ -106,6 +116,8 @@ struct vengine {
         void *data;
     } subs[VENGINE_MAX_SUBSCRIBERS];
     size_t nsubs;
+    vengine_run_fn on_run; /* the history's, or NULL */
+    void *on_run_data;
 
     /* The lifecycle, shown in every snapshot. */
     int started_up; /* every check completed a run once: latched */
@@ -120,6 +132,7 @@ struct vengine {
     atomic_uint_fast64_t snap_gen;
 
     /* runner.c */
+    atomic_uint max_workers; /* the pool's cap (vengine_set_max_workers) */
     int started, stopping;
     pthread_t thread;
     vpool_t *pool;
@@ -141,6 +154,15 @@ int vengine_set_instance(vengine_t *e, const char *instance);
  * Unsubscribe before data goes away. */
 int vengine_subscribe(vengine_t *e, vengine_publish_fn fn, void *data);
 void vengine_unsubscribe(vengine_t *e, vengine_publish_fn fn, void *data);
+/* Calls fn(record, data) after every run from now on (fn NULL: none). */
+void vengine_on_run(vengine_t *e, vengine_run_fn fn, void *data);
+/* Restores the streak of check name from before a restart (the store's):
+ * contiguous failures, first failure, last success, the time of the last
+ * change and the status then. The check still counts as not yet run (so
+ * readiness and startup wait for a real run); its first result continues
+ * the streak. VITALS_ENOENT for an unknown check, VITALS_EBUSY once it
+ * has a result. */
+int vengine_restore(vengine_t *e, const char *name, const vstreak_t *s);
 /* The latest snapshot: a new reference. */
 vitals_snapshot_t *vengine_snapshot(vengine_t *e);
 /* Grows with every publication; a cheap "is there a newer snapshot". */
@@ -197,6 +219,14 @@ int vheap_reserve(vengine_t *e, size_t n);
 void vheap_schedule(vengine_t *e, vcheck_t *c, int64_t wake);
 
 /* runner.c: the scheduler thread and the worker pool. */
+/* Worker threads at most (VENGINE_MAX_WORKERS by default); applies from
+ * the next run on. n is at least 1. */
+#define VENGINE_MAX_WORKERS 256
+void vengine_set_max_workers(vengine_t *e, unsigned n);
+static inline unsigned vengine_max_workers(vengine_t *e)
+{
+    return atomic_load_explicit(&e->max_workers, memory_order_relaxed);
+}
 int vrunner_start(vengine_t *e);
 void vrunner_stop(vengine_t *e);
 

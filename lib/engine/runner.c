@@ -1,10 +1,14 @@
 /* runner.c - drives the engine with real threads: one scheduler thread that
  * sleeps until the next event, and a pool of workers that run checks.
  *
- * The pool grows when every worker is busy, so a check hung in its callback
- * occupies one thread and delays nobody else; idle workers above the
- * minimum exit. The pool outlives the engine when a worker is still stuck
- * in a callback at vrunner_stop: such a worker finds pool->e cleared when it
+ * The pool grows only for runs that no worker will take: a worker that is
+ * idle, or one that is starting and will take a run first thing, counts as
+ * taken. So a burst of due runs makes at most as many workers as runs wait
+ * at once (never more than the configured cap, max_workers), a check hung
+ * in its callback occupies one thread and delays nobody else, and idle
+ * workers above the minimum exit. Threads are created outside the pool
+ * lock. The pool outlives the engine when a worker is still stuck in a
+ * callback at vrunner_stop: such a worker finds pool->e cleared when it
  * returns, drops its result and exits.
  */
 #include <errno.h>
@@ -14,12 +18,11 @@
 #include "engine/engine.h"
 
 #define POOL_MIN_IDLE 2
-#define POOL_MAX 512
 #define POOL_IDLE_NS (10 * VCLOCK_S)
 /* Workers started at once for a burst of runs; beyond them a worker is
  * added only for a run that has waited POOL_WAIT_NS (its workers are busy
- * or hung), so that 10,000 cheap runs due together do not make 512
- * threads, while a run never waits long behind hung checks. */
+ * or hung), so that 10,000 cheap runs due together do not make a thread
+ * each, while a run never waits long behind hung checks. */
 #define POOL_EAGER 8
 #define POOL_WAIT_NS (20 * VCLOCK_MS)
 
@@ -27,8 +30,10 @@ struct vpool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     vrun_t *head, **tail;
-    unsigned nthreads, nidle;
-    unsigned nqueued; /* runs in the queue: more than nidle need workers */
+    unsigned nthreads; /* running or starting */
+    unsigned nidle;
+    unsigned nstarting; /* created, not yet looking at the queue */
+    unsigned nqueued; /* runs in the queue */
     int stopping;
     unsigned refs; /* the instance's, plus one per thread */
     vengine_t *e; /* cleared by vrunner_stop */
@@ -63,6 +68,7 @@ static void *worker_main(void *arg)
     vpool_t *p = arg;
 
     pthread_mutex_lock(&p->mu);
+    p->nstarting--;
     for (;;) {
         vrun_t *run;
 
@@ -107,56 +113,84 @@ out:
     return NULL;
 }
 
-static void spawn_worker(vpool_t *p)
+/* How many workers the queue is missing (pool lock held): runs that no
+ * idle or starting worker will take, within the cap, and only for runs
+ * that waited once POOL_EAGER workers are there. Counts them as starting,
+ * so that a second look before they run does not start them again. */
+static unsigned pool_missing(vpool_t *p, int64_t now)
 {
-    pthread_t t;
-    pthread_attr_t attr;
+    unsigned cap = p->e != NULL ? vengine_max_workers(p->e) : 0, want = 0;
 
+    while (p->nqueued > p->nidle + p->nstarting + want &&
+           p->nthreads + want < cap &&
+           (p->nthreads + want < POOL_EAGER ||
+            now - p->head->start_mono >= POOL_WAIT_NS))
+        want++;
+    p->nthreads += want;
+    p->nstarting += want;
+    p->refs += want;
+    return want;
+}
+
+/* Creates n workers counted by pool_missing, without the pool lock: a
+ * thread's creation maps its stack, and nobody should wait for that. */
+static void spawn_workers(vpool_t *p, unsigned n)
+{
+    pthread_attr_t attr;
+    unsigned failed = 0;
+
+    if (n == 0)
+        return;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &attr, worker_main, p) == 0) {
-        p->nthreads++;
-        p->refs++;
+    for (unsigned i = 0; i < n; i++) {
+        pthread_t t;
+
+        if (pthread_create(&t, &attr, worker_main, p) != 0)
+            failed++;
     }
     pthread_attr_destroy(&attr);
+    if (failed == 0)
+        return;
+    /* Out of threads: the runs wait for the workers there are; the
+     * scheduler tries again while they wait. */
+    pthread_mutex_lock(&p->mu);
+    p->nthreads -= failed;
+    p->nstarting -= failed;
+    p->refs -= failed; /* never the last: the caller holds one */
+    pthread_mutex_unlock(&p->mu);
 }
 
-/* Starts workers for queued runs that no idle worker will take (pool lock
- * held). nidle counts a signalled worker until it wakes, so it is the
- * queue length, not "is anyone idle", that says whether one is missing. */
-static void pool_grow(vpool_t *p, int64_t now)
-{
-    while (p->nqueued > p->nidle && p->nthreads < POOL_MAX &&
-           (p->nthreads < POOL_EAGER ||
-            now - p->head->start_mono >= POOL_WAIT_NS))
-        spawn_worker(p);
-}
-
-/* Queues a run, waking or starting a worker for it. At POOL_MAX a run
+/* Queues a run, waking or starting a worker for it. At the cap a run
  * waits in the queue; its deadline still counts, so it is reported as
  * timed out if it waits too long. */
 static void pool_submit(vpool_t *p, vrun_t *run, int64_t now)
 {
+    unsigned n;
+
     pthread_mutex_lock(&p->mu);
     *p->tail = run;
     p->tail = &run->next;
     p->nqueued++;
     if (p->nidle > 0)
         pthread_cond_signal(&p->cv);
-    pool_grow(p, now);
+    n = pool_missing(p, now);
     pthread_mutex_unlock(&p->mu);
+    spawn_workers(p, n);
 }
 
 /* Adds workers for runs that have waited; returns 1 while runs wait for
  * one, so that the scheduler looks again soon. */
 static int pool_nudge(vpool_t *p, int64_t now)
 {
+    unsigned n;
     int waiting;
 
     pthread_mutex_lock(&p->mu);
-    pool_grow(p, now);
-    waiting = p->nqueued > p->nidle;
+    n = pool_missing(p, now);
+    waiting = p->nqueued > p->nidle + p->nstarting;
     pthread_mutex_unlock(&p->mu);
+    spawn_workers(p, n);
     return waiting;
 }
 
@@ -214,6 +248,26 @@ static void *scheduler_main(void *arg)
     return NULL;
 }
 
+void vengine_set_max_workers(vengine_t *e, unsigned n)
+{
+    atomic_store(&e->max_workers, n > 0 ? n : 1);
+}
+
+/* Tells every check's type that the instance stops (on) or starts (off),
+ * so that what a run started outside the process (an exec check's
+ * program) ends with the instance. */
+static void halt_checks(vengine_t *e, int on)
+{
+    pthread_mutex_lock(&e->lock);
+    for (size_t i = 0; i < e->n; i++) {
+        vcheck_t *c = e->checks[i];
+
+        if (c->type != NULL && c->type->halt != NULL)
+            c->type->halt(c->type_state, on);
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
 int vrunner_start(vengine_t *e)
 {
     vpool_t *p = calloc(1, sizeof(*p));
@@ -231,6 +285,7 @@ int vrunner_start(vengine_t *e)
     p->e = e;
     e->pool = p;
     e->stopping = 0;
+    halt_checks(e, 0);
     if (pthread_create(&e->thread, NULL, scheduler_main, e) != 0) {
         pthread_mutex_lock(&p->mu);
         e->pool = NULL;
@@ -252,11 +307,14 @@ void vrunner_stop(vengine_t *e)
     pthread_mutex_unlock(&e->lock);
     pthread_join(e->thread, NULL);
 
-    /* Detach the pool: a worker still in a callback will drop its run. */
+    /* Detach the pool: a worker still in a callback will drop its run,
+     * and no worker starts a queued one. */
     pthread_mutex_lock(&p->mu);
     p->e = NULL;
     p->stopping = 1;
     pthread_cond_broadcast(&p->cv);
     e->pool = NULL;
     pool_unref_locked(p);
+    /* Then end what runs started: their programs die with the instance. */
+    halt_checks(e, 1);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "listen/rules.h"
 #include "listen/server.h"
 #include "util/clock.h"
 
@@ -65,31 +66,79 @@ typedef struct vconn {
 
 #define MAX_BODY (1u << 20)
 
+static enum MHD_Result gather_framing(void *cls, enum MHD_ValueKind kind,
+                                      const char *key, size_t key_size,
+                                      const char *value, size_t value_size)
+{
+    (void)kind;
+    vrule_framing_add(cls, key, key_size, value ? value : "",
+                      value ? value_size : 0);
+    return MHD_YES;
+}
+
+/* What a request's head alone refuses, before any of its body is read (so
+ * that no "100 Continue" invites a body that will be refused): a status
+ * with *why, or 0. */
+static unsigned refuse_head(struct MHD_Connection *conn, const char *version,
+                            const vcreq_t *cr, const char **why)
+{
+    vframing_t f = {0};
+    const char *cl;
+
+    f.http11 = version != NULL &&
+               strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, gather_framing, &f);
+    if ((*why = vrule_framing_verdict(&f)) != NULL)
+        return 400;
+    if (cr->uri_nul) {
+        *why = "The request URI holds an encoded NUL (%00)";
+        return 400;
+    }
+    /* libmicrohttpd answered a Content-Length it could not read itself
+     * (this handler is not called then), so this one is digits. */
+    cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL && strtoull(cl, NULL, 10) > MAX_BODY) {
+        *why = "The request body is larger than 1 MiB";
+        return 413;
+    }
+    return 0;
+}
+
+/* The connection's entry in the watch, or NULL. */
+static vwatched_t *watched(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci != NULL && ci->socket_context != NULL
+               ? ((vconn_t *)ci->socket_context)->watched
+               : NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
                               const char *url, const char *method,
                               const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
 {
+    vlistener_t *l = cls;
     vcreq_t *cr = *con_cls;
+    const char *why = NULL;
+    unsigned status;
 
-    (void)version;
     if (cr == NULL)
         return MHD_NO;
     if (!cr->started) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-            conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        vlistener_t *l = cls;
+            conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
 
-        /* The head is in: the read timeout no longer applies. */
-        if (ci != NULL && ci->socket_context != NULL)
-            vwatch_busy(l->server->watch,
-                        ((vconn_t *)ci->socket_context)->watched);
-        ci = MHD_get_connection_info(conn,
-                                     MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
         cr->head_len = ci ? ci->header_size : 0;
+        cr->started = 1;
+        /* A refusal is queued at once, and closes the connection. */
+        if ((status = refuse_head(conn, version, cr, &why)) != 0)
+            return vrequest_refuse(l, conn, url, method, cr, status, why);
         /* Answer on a later call: queueing a response on the first makes
          * libmicrohttpd drop keep-alive. */
-        cr->started = 1;
         return MHD_YES;
     }
     if (*upload_size != 0) {
@@ -108,6 +157,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
         *upload_size = 0;
         return MHD_YES;
     }
+    /* The whole request is in: the read timeout stops for the answer. */
+    vwatch_busy(l->server->watch, watched(conn));
     return vrequest_dispatch(cls, conn, url, method, cr);
 }
 
@@ -136,6 +187,7 @@ static void *uri_logger(void *cls, const char *uri,
     if (cr == NULL)
         return NULL;
     cr->uri_len = strlen(uri);
+    cr->uri_nul = vrule_uri_has_nul(uri);
     /* Only the access log reads the start time: no clock read without it. */
     if (vlistener_routes(l) != NULL && l->routes->access_log)
         cr->t0 = vclock_mono(&vclock_system);
@@ -200,6 +252,10 @@ static void free_server(vserver_t *s)
     free(s);
 }
 
+/* Connections a listener accepts beyond max_connections, for the watch to
+ * close the longest-idle ones (see watch.h). */
+#define LISTENER_SLACK 16
+
 /* What one query argument costs libmicrohttpd (a record of about 32
  * bytes), per byte of URI: "a&" is the densest spelling. */
 /* The memory pool of a connection. libmicrohttpd reads the request head
@@ -218,19 +274,6 @@ static size_t pool_bytes(const vlimits_t *lim)
                 VSERVER_MAX_QUERY_ARGS * 32);
 }
 
-/* The socket to serve conf on: bound now, or a copy of the one handed
- * over (the instance keeps its own, so that it can start again). */
-static int listener_socket(const vlisten_t *conf, const char **why)
-{
-    int fd;
-
-    if (conf->fd < 0)
-        return vlisten_bind(conf->address, why);
-    if ((fd = fcntl(conf->fd, F_DUPFD_CLOEXEC, 3)) < 0)
-        *why = strerror(errno);
-    return fd;
-}
-
 /* Starts one listener on conf's address, or, with conf NULL, one without
  * a socket (see vserver_start_unbound). */
 static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
@@ -247,7 +290,7 @@ static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
         return VITALS_ENOMEM;
     if (conf == NULL)
         flags |= MHD_USE_NO_LISTEN_SOCKET;
-    else if ((l->fd = listener_socket(conf, &why)) < 0) {
+    else if ((l->fd = vlisten_socket(conf, &why)) < 0) {
         vserver_log(s, VITALS_LOG_ERROR, "cannot listen on %s: %s", addr, why);
         return VITALS_ELISTEN;
     }
@@ -259,7 +302,11 @@ static int start_listener(vserver_t *s, vlistener_t *l, const vlisten_t *conf)
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)connection_event, l},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logger, l},
         {MHD_OPTION_CONNECTION_TIMEOUT, lim->read_timeout_ms / 1000, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, lim->max_connections, NULL},
+        /* The watch keeps the total within max_connections, evicting the
+         * longest-idle to admit a new client: each listener must accept
+         * past the total for that, and stop only well beyond it. */
+        {MHD_OPTION_CONNECTION_LIMIT, lim->max_connections + LISTENER_SLACK,
+         NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_connections_per_ip,
          NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool_bytes(lim),
@@ -311,15 +358,18 @@ static vserver_t *start(const vsource_t *src, vroutes_t *routes,
     s->routes = vroutes_ref(routes);
     atomic_init(&s->routes_gen, 1);
     s->limits = routes->limits;
-    if ((s->watch = vwatch_start(s->limits.read_timeout_ms)) == NULL) {
+    if ((s->watch = vwatch_start(s->limits.read_timeout_ms,
+                                 s->limits.max_connections)) == NULL) {
         *rc = VITALS_ESYS;
         vserver_stop(s, 0);
         return NULL;
     }
     *rc = VITALS_OK;
-    for (; s->n < n && *rc == VITALS_OK; s->n++) {
+    for (size_t i = 0; i < n && *rc == VITALS_OK; i++) {
+        if (listen != NULL && listen[i].kind != NULL)
+            continue; /* another kind: not libmicrohttpd's */
         s->l[s->n].server = s;
-        *rc = start_listener(s, &s->l[s->n], listen ? &listen[s->n] : NULL);
+        *rc = start_listener(s, &s->l[s->n++], listen ? &listen[i] : NULL);
     }
     if (*rc != VITALS_OK) {
         vserver_stop(s, 0);

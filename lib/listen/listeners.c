@@ -3,6 +3,7 @@
  * activation) to one. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,39 +11,74 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "listen/http.h"
+#include "listen/kind.h"
 #include "util/addr.h"
+
+static void free_conf(const vlistener_kind_t *kind, void *conf)
+{
+    if (kind != NULL && conf != NULL)
+        vset_free(kind->settings, conf);
+    free(conf);
+}
 
 static void listen_clear(vlisten_t *l)
 {
     free(l->address);
     free(l->cert_pem);
     free(l->key_pem);
+    free_conf(l->kind, l->conf);
+    free(l->fingerprint);
     free(l->name);
     if (l->fd >= 0)
         close(l->fd);
 }
 
-int vlisten_add(vlisten_t **a, size_t *n, const char *address,
-                const char *cert_pem, const char *key_pem)
+int vlisten_add_kind(vlisten_t **a, size_t *n, const char *address,
+                     const char *cert_pem, const char *key_pem,
+                     const vlistener_kind_t *kind, void *conf,
+                     const char *fingerprint)
 {
     vlisten_t *grown = realloc(*a, (*n + 1) * sizeof(**a)), *l;
 
-    if (grown == NULL)
+    if (grown == NULL) {
+        free_conf(kind, conf);
         return VITALS_ENOMEM;
+    }
     *a = grown;
     l = &grown[*n];
     memset(l, 0, sizeof(*l));
+    l->kind = kind;
+    l->conf = conf;
     l->fd = -1;
     l->address = strdup(address);
     l->cert_pem = cert_pem ? strdup(cert_pem) : NULL;
     l->key_pem = key_pem ? strdup(key_pem) : NULL;
+    l->fingerprint = fingerprint ? strdup(fingerprint) : NULL;
     if (l->address == NULL || (cert_pem && !l->cert_pem) ||
-        (key_pem && !l->key_pem)) {
+        (key_pem && !l->key_pem) || (fingerprint && !l->fingerprint)) {
         listen_clear(l);
         return VITALS_ENOMEM;
     }
     (*n)++;
+    return VITALS_OK;
+}
+
+int vlisten_add(vlisten_t **a, size_t *n, const char *address,
+                const char *cert_pem, const char *key_pem)
+{
+    return vlisten_add_kind(a, n, address, cert_pem, key_pem, NULL, NULL,
+                            NULL);
+}
+
+int vlisten_append(vlisten_t **a, size_t *n, vlisten_t *l)
+{
+    vlisten_t *grown = realloc(*a, (*n + 1) * sizeof(**a));
+
+    if (grown == NULL)
+        return VITALS_ENOMEM;
+    *a = grown;
+    grown[(*n)++] = *l;
+    free(l);
     return VITALS_OK;
 }
 
@@ -88,6 +124,17 @@ sys_fail:
         close(fd);
     freeaddrinfo(res);
     return -1;
+}
+
+int vlisten_socket(const vlisten_t *l, const char **why)
+{
+    int fd;
+
+    if (l->fd < 0)
+        return vlisten_bind(l->address, why);
+    if ((fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        *why = strerror(errno);
+    return fd;
 }
 
 int vlisten_port(int fd)

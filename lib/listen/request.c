@@ -99,9 +99,12 @@ static enum MHD_Result queue(struct MHD_Connection *conn,
     return rc;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn,
-                                  unsigned status, const char *description,
-                                  const vans_t *ans, vsent_t *sent)
+/* The error body for status; close: the connection ends after it. */
+static enum MHD_Result send_error_close(struct MHD_Connection *conn,
+                                        unsigned status,
+                                        const char *description,
+                                        const vans_t *ans, vsent_t *sent,
+                                        int close)
 {
     size_t len = 0;
     char *body = verror_body(status, description, &len);
@@ -116,6 +119,8 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             "application/json");
+    if (close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (ans != NULL && ans->allow != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, ans->allow);
     if (ans != NULL && ans->authenticate != NULL)
@@ -128,6 +133,13 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
     }
     return queue(conn, resp, status, sent, len);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn,
+                                  unsigned status, const char *description,
+                                  const vans_t *ans, vsent_t *sent)
+{
+    return send_error_close(conn, status, description, ans, sent, 0);
 }
 
 static enum MHD_Result send_empty(struct MHD_Connection *conn,
@@ -302,6 +314,22 @@ static void route(const vroutes_t *rs, vreq_t *r, vans_t *ans,
     rt->output->answer(r, ans);
 }
 
+enum MHD_Result vrequest_refuse(vlistener_t *l, struct MHD_Connection *conn,
+                                const char *url, const char *method,
+                                vcreq_t *cr, unsigned status,
+                                const char *why)
+{
+    vroutes_t *rs = vlistener_routes(l);
+    vsent_t sent = {0, 0};
+    enum MHD_Result rc = send_error_close(conn, status, why, NULL, &sent, 1);
+
+    if (rc == MHD_YES)
+        vstats_count(&l->server->stats, NULL, sent.status);
+    if (rs != NULL && rs->access_log)
+        access_log(l, conn, method, url, cr, &sent);
+    return rc;
+}
+
 enum MHD_Result vrequest_dispatch(vlistener_t *l, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   vcreq_t *cr)
@@ -325,6 +353,7 @@ enum MHD_Result vrequest_dispatch(vlistener_t *l, struct MHD_Connection *conn,
     }
     r.act = &l->server->src.act;
     r.stats = &l->server->stats;
+    r.history = l->server->src.history;
     r.query = query;
     r.header = req_header;
     r.method = method;

@@ -1,4 +1,5 @@
-/* rules.c - trace headers, Accept negotiation and allowed methods. */
+/* rules.c - trace headers, Accept negotiation, allowed methods and the
+ * framing of a request. */
 #include "listen/rules.h"
 
 #include <stdio.h>
@@ -110,6 +111,74 @@ int vrule_method_allowed(const char *allow, const char *method)
 
     for (const char *p = allow; (p = strstr(p, method)) != NULL; p += mlen)
         if ((p == allow || p[-1] == ' ') && (p[mlen] == ',' || !p[mlen]))
+            return 1;
+    return 0;
+}
+
+/* RFC 9110's token characters, which a field name is made of. */
+static int is_tchar(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+           (ch >= 'A' && ch <= 'Z') ||
+           (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+static int names_equal(const char *name, size_t len, const char *want)
+{
+    return len == strlen(want) && strncasecmp(name, want, len) == 0;
+}
+
+void vrule_framing_add(vframing_t *f, const char *name, size_t name_len,
+                       const char *value, size_t value_len)
+{
+    const char *why = NULL;
+
+    for (size_t i = 0; i < name_len && why == NULL; i++)
+        if (!is_tchar((unsigned char)name[i]))
+            why = "A header name holds a character outside the token "
+                  "characters (a space before the colon?)";
+    if (name_len == 0)
+        why = "A header has an empty name";
+    /* Horizontal tab is the only control character a field value may
+     * hold; obs-text (bytes from 0x80) is left alone. */
+    for (size_t i = 0; i < value_len && why == NULL; i++) {
+        unsigned char ch = (unsigned char)value[i];
+
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+            why = "A header value holds a control character";
+    }
+    if (names_equal(name, name_len, "Content-Length"))
+        f->content_lengths++;
+    if (names_equal(name, name_len, "Host"))
+        f->hosts++;
+    if (names_equal(name, name_len, "Transfer-Encoding")) {
+        f->transfer_encodings++;
+        if (value_len != 7 || strncasecmp(value, "chunked", 7) != 0)
+            why = "Transfer-Encoding other than chunked";
+    }
+    if (f->bad == NULL)
+        f->bad = why;
+}
+
+const char *vrule_framing_verdict(const vframing_t *f)
+{
+    if (f->content_lengths > 0 && f->transfer_encodings > 0)
+        return "Content-Length and Transfer-Encoding together";
+    if (f->content_lengths > 1)
+        return "More than one Content-Length";
+    if (f->transfer_encodings > 1)
+        return "More than one Transfer-Encoding";
+    if (f->hosts > 1)
+        return "More than one Host";
+    if (f->http11 && f->hosts == 0)
+        return "An HTTP/1.1 request must carry a Host header";
+    return f->bad;
+}
+
+int vrule_uri_has_nul(const char *uri)
+{
+    for (const char *p = strchr(uri, '%'); p != NULL; p = strchr(p + 1, '%'))
+        if (p[1] == '0' && p[2] == '0')
             return 1;
     return 0;
 }

@@ -1,6 +1,7 @@
 /* rules.h - the request rules every endpoint shares, as pure functions:
  * trace headers (seed 003's B3, W3C traceparent), Accept negotiation,
- * allowed methods. */
+ * allowed methods, and the framing of a request (what its headers say of
+ * where it ends). */
 #ifndef VITALS_RULES_H
 #define VITALS_RULES_H
 
@@ -25,5 +26,27 @@ int vrule_traceparent_valid(const char *value);
 int vrule_accepts(const char *accept, const char *type);
 /* Whether method appears in an Allow list such as "GET, HEAD, POST". */
 int vrule_method_allowed(const char *allow, const char *method);
+
+/* The framing of a request, read one header at a time: a request whose
+ * end or target two parsers could read differently (Content-Length with
+ * Transfer-Encoding, two Content-Lengths, a header name with a space
+ * before its colon, which one parser trims and another keeps, no Host or
+ * two on HTTP/1.1) is refused whole, and so is a header carrying control
+ * characters (RFC 9112 sections 3.2, 5 and 6.3). Start zeroed, with
+ * http11 set for an HTTP/1.1 request. */
+typedef struct vframing {
+    int http11;
+    unsigned content_lengths, transfer_encodings, hosts;
+    const char *bad; /* the first reason found (static), or NULL */
+} vframing_t;
+
+void vrule_framing_add(vframing_t *f, const char *name, size_t name_len,
+                       const char *value, size_t value_len);
+/* NULL when the request's framing is sound, else why not (static). */
+const char *vrule_framing_verdict(const vframing_t *f);
+
+/* Whether a raw request URI holds a percent-encoded NUL ("%00"), which
+ * would cut the decoded path or argument short. */
+int vrule_uri_has_nul(const char *uri);
 
 #endif

@@ -41,6 +41,7 @@ struct vserver {
 typedef struct vcreq {
     size_t uri_len;
     size_t head_len; /* request line and headers, as received */
+    int uri_nul;     /* the raw URI holds "%00" */
     int started;
     char *body;
     size_t body_len;
@@ -54,6 +55,13 @@ void vserver_log(vserver_t *s, vitals_log_level_t level, const char *fmt,
  * are out: the common case costs two atomic loads. */
 vitals_snapshot_t *vlistener_snapshot(vlistener_t *l);
 vroutes_t *vlistener_routes(vlistener_t *l);
+/* Refuses a request from its head alone, before any body is read: the
+ * error body with status and why, and the connection closed after it
+ * (request.c). */
+enum MHD_Result vrequest_refuse(vlistener_t *l, struct MHD_Connection *conn,
+                                const char *url, const char *method,
+                                vcreq_t *cr, unsigned status,
+                                const char *why);
 /* Answers a request whose head and body are in (request.c). */
 enum MHD_Result vrequest_dispatch(vlistener_t *l, struct MHD_Connection *conn,
                                   const char *url, const char *method,

@@ -60,16 +60,17 @@ static vbody_t *render_view(void *p)
     return b;
 }
 
-/* Appends "&name=value" pairs for a selection to key: the cache key must
- * name everything the body depends on. */
+/* Appends "&name=<length>:value" pairs for a selection to key: the cache
+ * key must name everything the body depends on, and the length keeps a
+ * value holding "&tag=" from spelling two. */
 static void key_add(char *key, size_t len, const char *name,
                     const char *const *vals, size_t n)
 {
     size_t used = strlen(key);
 
     for (size_t i = 0; i < n && used < len; i++)
-        used += (size_t)snprintf(key + used, len - used, "&%s=%s", name,
-                                 vals[i]);
+        used += (size_t)snprintf(key + used, len - used, "&%s=%zu:%s", name,
+                                 strlen(vals[i]), vals[i]);
 }
 
 const vbody_t *vreq_view(vreq_t *r, vans_t *ans, const char *variant,
@@ -84,6 +85,13 @@ const vbody_t *vreq_view(vreq_t *r, vans_t *ans, const char *variant,
         key_add(key, sizeof(key), "name", &sel->name, 1);
     key_add(key, sizeof(key), "tag", sel->tags, sel->ntags);
     key_add(key, sizeof(key), "exclude", sel->exclude, sel->nexclude);
+    if (strlen(key) >= sizeof(key) - 1) {
+        /* Cut short (a long max_uri_bytes): two selections could share
+         * the key, so this body is the request's alone. */
+        if ((ans->owned = render_view(&a)) == NULL)
+            vans_error(ans, 500, "Could not render the response");
+        return ans->owned;
+    }
     vreq_cached(r, ans, key, render_view, &a);
     return ans->cached ? ans->cached : ans->owned;
 }

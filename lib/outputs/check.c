@@ -67,7 +67,9 @@ static void push_answer(vreq_t *r, vans_t *ans)
              ? r->act->push(r->act->ctx, r->rest + 1, (vitals_status_t)s,
                             output)
              : VITALS_ENOENT;
-    if (rc == VITALS_ENOENT)
+    /* Without details a caller learns no names: a check that takes no
+     * reports answers as an unknown one. */
+    if (rc == VITALS_ENOENT || (rc == VITALS_ETYPE && !r->details))
         vans_error(ans, 404, "There is no check with this name");
     else if (rc == VITALS_ETYPE)
         vans_error(ans, 409, "This check is not of type push: it takes no "
@@ -86,7 +88,9 @@ static void check_answer(vreq_t *r, vans_t *ans)
 
     if (strcmp(r->method, "PUT") == 0)
         return push_answer(r, ans);
-    if (vsnap_find(r->snap, sel.name) == NULL)
+    /* Without details, existing and unknown names answer alike, so that
+     * names cannot be guessed (as /livez/<name>). */
+    if (!r->details || vsnap_find(r->snap, sel.name) == NULL)
         return vans_error(ans, 404, "There is no check with this name");
     if ((b = vreq_view(r, ans, NULL, &sel, ietf_fn)) != NULL)
         ans->status = vietf_code(b->health);
@@ -96,4 +100,4 @@ const voutput_t voutput_check = {
     .id = "check", .path = "/health", .content_type = "application/health+json",
     .allow = "GET, HEAD, PUT", .subpaths = 2, .answer = check_answer,
     .doc_format = "The IETF health+json draft, one check; PUT: a push report",
-    .doc_codes = "200 / 503; 404 unknown"};
+    .doc_codes = "200 / 503; 404 unknown (or without details)"};

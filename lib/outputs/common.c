@@ -5,10 +5,6 @@
 
 #include "util/clock.h"
 
-/* 15 significant digits print 0.39 as 0.39 rather than 0.39000000000000001,
- * and keep every value a check measures. */
-#define VFORMAT_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
-
 vbody_t *vformat_dump(json_t *j)
 {
     char *text;

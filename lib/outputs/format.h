@@ -13,6 +13,11 @@
 
 #include "snapshot.h"
 
+/* How every JSON body is written. 15 significant digits print 0.39 as 0.39
+ * rather than 0.39000000000000001, and keep every value a check measures. */
+#define VFORMAT_FLAGS                                                         \
+    (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
 /* Which checks a request asks for. All fields optional (zero = all). */
 typedef struct vselect {
     const char *name;         /* just this check */
@@ -57,6 +62,38 @@ int vview_init(vview_t *view, const vitals_snapshot_t *s,
                const vselect_t *sel);
 void vview_free(vview_t *view);
 
+/* What a load balancer or an orchestrator is told about one selection:
+ * the HAProxy agent line and the gRPC serving status both render it. */
+typedef enum {
+    VVERDICT_UP,       /* healthy */
+    VVERDICT_DEGRADED, /* degraded: still serving */
+    VVERDICT_DOWN,     /* unhealthy */
+    VVERDICT_DRAIN,    /* shutting down (SIGTERM, vitals_drain) */
+    VVERDICT_MAINT     /* in maintenance */
+} vverdict_state_t;
+
+typedef struct vverdict {
+    vverdict_state_t state;
+    /* With VVERDICT_DOWN: the first failing check and what it says (its
+     * error, else its description; may be NULL), owned by the snapshot;
+     * both NULL when no check is to blame. */
+    const char *why_name, *why;
+} vverdict_t;
+
+/* The selection that name means, as HAProxy's agent-send and a gRPC
+ * health request name it: "" is the readiness view; "live" or "liveness",
+ * "ready" or "readiness", "startup" the probe views; anything else a
+ * check's name, else a tag some check carries (sel->tags then points at
+ * *tag, which must outlive sel). 0 with *sel filled, or VITALS_ENOENT. */
+int vverdict_select(const vitals_snapshot_t *s, const char *name,
+                    vselect_t *sel, const char **tag);
+/* The verdict on the checks sel selects: the view's status, and the
+ * lifecycle (draining, then maintenance) for every selection but the
+ * liveness and startup views, which never fail for it. 0, or
+ * VITALS_ENOMEM. */
+int vverdict_get(const vitals_snapshot_t *s, const vselect_t *sel,
+                 vverdict_t *out);
+
 /* IETF draft health+json (seed 003): "pass", "warn" or "fail". */
 const char *vformat_ietf_status(vitals_status_t s);
 vbody_t *vformat_ietf(const vview_t *v);
@@ -76,10 +113,13 @@ vbody_t *vformat_avalanche(const vview_t *v);
 
 /* jsonrpc.c - JSON-RPC 2.0 on POST /ext/health: health.health,
  * health.liveness, health.readiness. Answers one request body (a request or
- * a batch). Returns 0 with *out set to the response body, or to NULL when
- * nothing must be sent (only notifications); VITALS_ENOMEM otherwise. */
-int vjsonrpc_answer(const char *body, size_t len, const vitals_snapshot_t *s,
-                    int details, vbody_t **out);
+ * a batch) from s, caching each result in s. In a batch, results past
+ * max_batch_bytes in all (0: no cap) are refused one by one with a server
+ * error (-32000). Returns 0 with *out set to the response body, or to NULL
+ * when nothing must be sent (only notifications); VITALS_ENOMEM otherwise. */
+#define VJSONRPC_MAX_BATCH_BYTES ((size_t)1 << 20)
+int vjsonrpc_answer(const char *body, size_t len, vitals_snapshot_t *s,
+                    int details, size_t max_batch_bytes, vbody_t **out);
 
 /* mosparo.c - seed 000's {service, healthy, databaseStatus, error,
  * statusCode}. database_check may be NULL (not configured). Sets

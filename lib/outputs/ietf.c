@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stddef.h>
+
 #include "outputs/output.h"
 
 const char *vformat_ietf_status(vitals_status_t s)
@@ -114,17 +116,41 @@ unsigned vietf_code(vitals_status_t s)
     return s == VITALS_UNHEALTHY ? 503 : 200;
 }
 
+typedef struct {
+    unsigned codes[3]; /* by vitals_status_t; 0: the draft's */
+} vietf_conf_t;
+
+/* status_codes: {pass: 200, warn: 200, fail: 503}, each optional, within
+ * what the draft requires: 2xx-3xx for pass and warn, 4xx-5xx for fail. */
+static const vcodes_spec_t ietf_codes = {
+    {"pass", "warn", "fail"}, {200, 200, 400}, {399, 399, 599}, 503};
+
+static int parse_codes(vnode_t *codes, void *field, verrs_t *e)
+{
+    return vcodes_parse(codes, &ietf_codes, field, e);
+}
+
+static const vsetting_t ietf_settings[] = {
+    {.key = "status_codes", .kind = VSET_CUSTOM,
+     .offset = offsetof(vietf_conf_t, codes), .parse = parse_codes,
+     .doc = "the HTTP status for pass, warn and fail (200, 200, 503)"},
+    {0}};
+
 static void ietf_answer(vreq_t *r, vans_t *ans)
 {
+    const vietf_conf_t *c = r->conf;
     vselect_t sel = {0};
     const vbody_t *b = vreq_view(r, ans, NULL, &sel, ietf_fn);
 
     if (b != NULL)
-        ans->status = vietf_code(b->health);
+        ans->status = c != NULL && c->codes[b->health] != 0
+                          ? c->codes[b->health]
+                          : vietf_code(b->health);
 }
 
 const voutput_t voutput_ietf = {
     .id = "ietf", .path = "/health", .content_type = "application/health+json",
     .allow = "GET, HEAD", .answer = ietf_answer,
+    .settings = ietf_settings, .conf_size = sizeof(vietf_conf_t),
     .doc_format = "The IETF health+json draft",
     .doc_codes = "200 pass/warn, 503 fail"};

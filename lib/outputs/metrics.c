@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "outputs/output.h"
+#include "store/query.h"
 #include "util/procstat.h"
 #include "util/utf8.h"
 
@@ -440,8 +441,21 @@ static void process(mw_t *w)
                 p.start_time_seconds);
 }
 
+/* Runs the history could not keep: the store was unreachable or slow
+ * for longer than its buffer lasts. */
+static void history(mw_t *w, const struct vhistory *h)
+{
+    if (h == NULL)
+        return;
+    family(w, "vitals_history_dropped_total", "counter", NULL,
+           "Check runs the history dropped: its queue to the store was "
+           "full.");
+    sample(w, "vitals_history_dropped_total", NULL, 0,
+           (double)vhq_dropped(h));
+}
+
 /* The cached body (without its "# EOF") followed by the live families. */
-static vbody_t *with_live(const vbody_t *b, const vstats_t *st, int om)
+static vbody_t *with_live(const vbody_t *b, const vreq_t *r, int om)
 {
     size_t keep = b->len;
     mw_t w;
@@ -451,7 +465,8 @@ static vbody_t *with_live(const vbody_t *b, const vstats_t *st, int om)
     if (mw_open(&w, om) != 0)
         return NULL;
     fwrite(b->data, 1, keep, w.f);
-    requests(&w, st);
+    requests(&w, r->stats);
+    history(&w, r->history);
     process(&w);
     if (om)
         fputs(eof_line, w.f);
@@ -524,7 +539,7 @@ static void metrics_answer(vreq_t *r, vans_t *ans)
     ans->content_type = om ? OM_TYPE : TEXT_TYPE;
     if (!r->details)
         return;
-    if ((live = with_live(b, r->stats, om)) == NULL)
+    if ((live = with_live(b, r, om)) == NULL)
         return vans_error(ans, 500, "Could not render the response");
     live->health = b->health;
     vbody_free(ans->owned); /* b, when the cache was full */

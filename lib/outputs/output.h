@@ -84,6 +84,8 @@ struct vreq {
     int details; /* 0: show only the overall status, nothing a check says */
     const vactions_t *act;
     const vstats_t *stats; /* the server's response counters, or NULL */
+    /* The history's read side (store/query.h), or NULL. */
+    const struct vhistory *history;
     /* The listener's lookups, behind vreq_query and vreq_header. */
     size_t (*query)(const vreq_t *r, const char *key, const char **vals,
                     size_t max);
@@ -126,6 +128,18 @@ void vans_errorf(vans_t *ans, unsigned status, const char *fmt, ...)
  * answering 400. */
 int vreq_tags(const vreq_t *r, vans_t *ans, vselect_t *sel, const char **tags,
               size_t max);
+
+/* codes.c: the `status_codes` setting, a map from the format's three
+ * status words (by vitals_status_t: healthy, degraded, unhealthy) to HTTP
+ * statuses within [min, max] each. Reads node into codes[3] (entries left
+ * out untouched). 0, or -1 after adding errors to e. */
+typedef struct vcodes_spec {
+    const char *names[3];
+    int64_t min[3], max[3];
+    unsigned example; /* for the unhealthy word, in the message */
+} vcodes_spec_t;
+int vcodes_parse(vnode_t *node, const vcodes_spec_t *spec, unsigned *codes,
+                 verrs_t *e);
 
 /* The output table (outputs.c), NULL-terminated. */
 extern const voutput_t *const voutputs[];

@@ -16,7 +16,8 @@
     XX(readyz)                                                                \
     XX(startupz)                                                              \
     XX(status)                                                                \
-    XX(metrics)
+    XX(metrics)                                                               \
+    XX(history)
 
 #define DECLARE(id) extern const voutput_t voutput_##id;
 #define LIST(id) &voutput_##id,

@@ -111,15 +111,19 @@ static json_t *child_result(const vitals_check_state_t *st)
 {
     json_t *o = json_object();
     int rc = 0;
+    const char *exception = st->status != VITALS_HEALTHY ? st->error : NULL;
 
     if (o == NULL)
         return NULL;
     rc |= json_object_set_new(o, "data", result_data(st));
-    rc |= set_str(o, "description", st->description);
+    /* As HealthCheckResult.Unhealthy(exception: e) gets from
+     * DefaultHealthCheckService: the description falls back to the
+     * exception's message. */
+    rc |= set_str(o, "description",
+                  st->description != NULL ? st->description : exception);
     rc |= json_object_set_new(o, "status",
                               json_string(report_status(st->status)));
-    if (st->status != VITALS_HEALTHY)
-        rc |= set_exception(o, st->error);
+    rc |= set_exception(o, exception);
     if (rc != 0) {
         json_decref(o);
         return NULL;
@@ -265,33 +269,16 @@ typedef struct {
     unsigned codes[3]; /* by vitals_status_t */
 } vreport_conf_t;
 
-static const char *const report_names[3] = {"Healthy", "Degraded",
-                                            "Unhealthy"};
-
 /* status_codes: {Healthy: 200, Degraded: 200, Unhealthy: 503}, each
  * optional (the default, as the ASP.NET Core HealthReport's own
  * endpoint, is 200 whatever the status). */
+static const vcodes_spec_t report_codes = {
+    {"Healthy", "Degraded", "Unhealthy"}, {200, 200, 200}, {599, 599, 599},
+    503};
+
 static int parse_codes(vnode_t *codes, void *field, verrs_t *e)
 {
-    unsigned *c = field;
-    int bad = 0;
-
-    if (codes->kind != VNODE_MAP) {
-        verrs_add(e, codes, "'status_codes': expected a map such as "
-                            "{Unhealthy: 503}");
-        return -1;
-    }
-    for (size_t i = 0; i < 3; i++) {
-        int64_t code;
-        int rc = vnode_int(codes, report_names[i], 200, 599, &code, e);
-
-        if (rc == 1)
-            c[i] = (unsigned)code;
-        bad |= rc < 0;
-    }
-    vnode_map_done(codes, "status_codes (use Healthy, Degraded, Unhealthy)",
-                   e);
-    return bad ? -1 : 0;
+    return vcodes_parse(codes, &report_codes, field, e);
 }
 
 static const vsetting_t report_settings[] = {

@@ -1,6 +1,7 @@
 /* view.c - selecting the checks one request asks for, and their status,
  * with the Kubernetes probe views and the lifecycle (draining,
- * maintenance, startup) applied. */
+ * maintenance, startup) applied; and the verdict on a selection that load
+ * balancers and orchestrators are given. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,4 +148,79 @@ void vview_free(vview_t *view)
     view->excluded = NULL;
     view->unmatched = NULL;
     view->n = view->nexcluded = view->nunmatched = 0;
+}
+
+/* The probe views by the names agent-send texts and gRPC services use. */
+static const struct {
+    const char *name, *probe;
+} named_views[] = {
+    {"", VPROBE_READY},           {"ready", VPROBE_READY},
+    {"readiness", VPROBE_READY},  {"live", VPROBE_LIVE},
+    {"liveness", VPROBE_LIVE},    {"startup", VPROBE_STARTUP},
+};
+
+int vverdict_select(const vitals_snapshot_t *s, const char *name,
+                    vselect_t *sel, const char **tag)
+{
+    memset(sel, 0, sizeof(*sel));
+    for (size_t i = 0; i < sizeof(named_views) / sizeof(named_views[0]); i++)
+        if (strcmp(name, named_views[i].name) == 0) {
+            sel->probe = named_views[i].probe;
+            return VITALS_OK;
+        }
+    if (vsnap_find(s, name) != NULL) {
+        sel->name = name;
+        return VITALS_OK;
+    }
+    for (size_t i = 0; i < s->n; i++)
+        if (vsnap_entry_has_tag(&s->entries[i], name)) {
+            *tag = name;
+            sel->tags = tag;
+            sel->ntags = 1;
+            return VITALS_OK;
+        }
+    return VITALS_ENOENT;
+}
+
+/* The first check that fails the view, and what it says. */
+static void blame(const vview_t *view, const char *probe, vverdict_t *out)
+{
+    for (size_t i = 0; i < view->n; i++) {
+        const vsnap_entry_t *e = view->entries[i];
+
+        if (counted(e, probe) != VITALS_UNHEALTHY)
+            continue;
+        out->why_name = e->pub.name;
+        out->why = e->pub.error != NULL ? e->pub.error
+                   : !e->has_run        ? "not yet run"
+                                        : e->pub.description;
+        return;
+    }
+}
+
+int vverdict_get(const vitals_snapshot_t *s, const vselect_t *sel,
+                 vverdict_t *out)
+{
+    const char *probe = sel != NULL ? sel->probe : NULL;
+    int lifecycle_applies = probe == NULL || strcmp(probe, VPROBE_READY) == 0;
+    vview_t view;
+
+    memset(out, 0, sizeof(*out));
+    if (lifecycle_applies && s->draining) {
+        out->state = VVERDICT_DRAIN;
+        return VITALS_OK;
+    }
+    if (lifecycle_applies && s->maintenance != NULL) {
+        out->state = VVERDICT_MAINT;
+        return VITALS_OK;
+    }
+    if (vview_init(&view, s, sel) != VITALS_OK)
+        return VITALS_ENOMEM;
+    out->state = view.status == VITALS_HEALTHY    ? VVERDICT_UP
+                 : view.status == VITALS_DEGRADED ? VVERDICT_DEGRADED
+                                                  : VVERDICT_DOWN;
+    if (out->state == VVERDICT_DOWN)
+        blame(&view, probe, out);
+    vview_free(&view);
+    return VITALS_OK;
 }

@@ -22,6 +22,10 @@ int64_t vclock_real(const vclock_t *c);
  * ("2020-10-14T14:04:20.577596620Z"; buf needs 36 bytes). Returns buf. */
 char *vclock_rfc3339(int64_t ns, char *buf, unsigned long len);
 
+/* Reads an RFC 3339 date-time ("2020-10-14T14:04:20Z", a fraction and
+ * an offset optional as the RFC says) since 1970 into *ns. 0, or -1. */
+int vclock_parse_rfc3339(const char *s, int64_t *ns);
+
 #define VCLOCK_MS 1000000LL
 #define VCLOCK_S 1000000000LL
 

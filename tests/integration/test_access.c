@@ -458,7 +458,7 @@ static void test_limits_and_stalled_clients(void **state)
     /* A head over max_header_bytes is refused. */
     fd = connect_from("127.0.0.1", d->port);
     memset(big, 'a', sizeof(big));
-    memcpy(big, "GET /health HTTP/1.1\r\nX-Big: ", 29);
+    memcpy(big, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ", 38);
     memcpy(big + sizeof(big) - 4, "\r\n\r\n", 4);
     assert_true(write(fd, big, sizeof(big)) == (ssize_t)sizeof(big));
     struct pollfd p = {fd, POLLIN, 0};

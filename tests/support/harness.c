@@ -134,6 +134,9 @@ vd_t *vd_start(const char *fmt, ...)
     if (d->pid == 0) {
         int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 2);
+        /* Each daemon keeps its state (the history's file) in its own
+         * directory, never in a state directory shared by every test. */
+        setenv("STATE_DIRECTORY", d->dir, 1);
         execl(vitalsd_path(), "vitalsd", "--config", d->config, "--log-level",
               "debug", (char *)NULL);
         _exit(127);

@@ -3,9 +3,11 @@
 // built by hand.
 //
 //   node mint.mjs <RS256|ES256|HS256|none> <keyfile> <claims-json> [kid]
+//                 [typ]
 //       prints a compact JWS. keyfile: a PKCS#8 PEM private key (openssl
 //       genpkey) for RS256/ES256; for HS256 its bytes, exactly as stored,
-//       are the secret; ignored for none (an unsecured JWT).
+//       are the secret; ignored for none (an unsecured JWT). kid "" is
+//       none; typ defaults to JWT (RFC 9068 access tokens say at+jwt).
 //   node mint.mjs jwk <public-key.pem> <kid> <RS256|ES256> [noalg]
 //       prints the public key as a JWK with kid, use "sig" and alg (left
 //       out with noalg, as some identity providers do).
@@ -53,7 +55,7 @@ async function main(argv) {
     key = await importPKCS8(readFileSync(keyfile, 'utf8'), alg);
   else
     usage();
-  const header = { alg, typ: 'JWT' };
+  const header = { alg, typ: fifth || 'JWT' };
   if (fourth)
     header.kid = fourth;
   return new SignJWT(claims).setProtectedHeader(header).sign(key);

@@ -461,7 +461,8 @@ static int pg_bindir(srv_t *s, char *out, size_t len)
 }
 
 /* PostgreSQL writes "ready" as the 8th line of postmaster.pid once it
- * accepts connections (what pg_ctl -w waits for). */
+ * accepts connections (what pg_ctl -w waits for); the first line is its
+ * PID, which tells the file of a killed server from the new one's. */
 static int pg_ready(srv_t *s)
 {
     char path[PATH_MAX], line[256];
@@ -472,7 +473,9 @@ static int pg_ready(srv_t *s)
         !(f = fopen(path, "r")))
         return 0;
     while (fgets(line, sizeof(line), f)) {
-        if (++n == 8) {
+        if (++n == 1 && atol(line) != (long)s->pid)
+            break;
+        if (n == 8) {
             ready = strncmp(line, "ready", 5) == 0;
             break;
         }
@@ -481,10 +484,23 @@ static int pg_ready(srv_t *s)
     return ready;
 }
 
+/* Starts the postgres server of s on its data directory and port. */
+static int pg_spawn(srv_t *s, const runas_t *ra, char *postgres, char *data)
+{
+    char portbuf[16];
+    char *const argv[] = {
+        postgres, "-D", data, "-p", portbuf, "-k", s->dir,
+        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+        "-c", "shared_buffers=8MB", "-c", "max_connections=20", NULL};
+
+    snprintf(portbuf, sizeof(portbuf), "%d", s->port);
+    return (s->pid = spawn(ra, argv, s->log)) < 0 ? -1 : 0;
+}
+
 int srv_postgres_start(srv_t *s)
 {
     char bindir[PATH_MAX - 16], initdb[PATH_MAX], postgres[PATH_MAX];
-    char data[PATH_MAX], pwfile[PATH_MAX], portbuf[16];
+    char data[PATH_MAX], pwfile[PATH_MAX];
     long long until;
     runas_t ra;
     int attempt;
@@ -513,13 +529,7 @@ int srv_postgres_start(srv_t *s)
     }
     for (attempt = 0; attempt < START_ATTEMPTS; attempt++) {
         s->port = free_port();
-        snprintf(portbuf, sizeof(portbuf), "%d", s->port);
-        char *const argv[] = {
-            postgres, "-D", data, "-p", portbuf, "-k", s->dir,
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-            "-c", "shared_buffers=8MB", "-c", "max_connections=20", NULL};
-
-        if (s->port < 0 || (s->pid = spawn(&ra, argv, s->log)) < 0)
+        if (s->port < 0 || pg_spawn(s, &ra, postgres, data) != 0)
             goto fail;
         if (wait_ready(s, pg_ready, until) == 0)
             return 0;
@@ -529,6 +539,29 @@ fail:
     show_log(s);
     srv_stop(s);
     return -1;
+}
+
+void srv_kill(srv_t *s)
+{
+    stop_pid(s, SIGKILL, STOP_TIMEOUT_MS);
+}
+
+int srv_postgres_restart(srv_t *s)
+{
+    char bindir[PATH_MAX - 16], postgres[PATH_MAX], data[PATH_MAX];
+    runas_t ra;
+
+    if (s->pid > 0 || runas_get(&ra) != 0 ||
+        pg_bindir(s, bindir, sizeof(bindir)) != 0 ||
+        path_in(s, data, sizeof(data), "data") != 0)
+        return -1;
+    snprintf(postgres, sizeof(postgres), "%s/postgres", bindir);
+    if (pg_spawn(s, &ra, postgres, data) != 0 ||
+        wait_ready(s, pg_ready, srv_now_ms() + READY_TIMEOUT_MS) != 0) {
+        show_log(s);
+        return -1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------

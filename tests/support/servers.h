@@ -53,6 +53,12 @@ int srv_redis_start(srv_t *s, const char *password);
  * removes its directory. Safe on a stopped or zeroed srv_t. */
 void srv_stop(srv_t *s);
 
+/* Kills the server's process group at once (as a crash would), keeping
+ * its directory; srv_postgres_restart starts PostgreSQL again on the same
+ * data directory and port (0, or -1 after printing why). */
+void srv_kill(srv_t *s);
+int srv_postgres_restart(srv_t *s);
+
 /* A listening TCP socket on 127.0.0.1 that never accepts nor answers: a
  * client's connect completes (the kernel's backlog) and then waits forever
  * for a greeting. Returns the fd (close it), *port set; -1 on failure. */

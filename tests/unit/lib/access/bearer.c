@@ -779,6 +779,9 @@ static void test_exp_nbf_leeway(void **state)
     vbearer_t *lenient = configure("bearer:\n"
                                    "  public_key_file: @/rsa1.pub\n"
                                    "  leeway: 30s\n");
+    vbearer_t *forever = configure("bearer:\n"
+                                   "  public_key_file: @/rsa1.pub\n"
+                                   "  require_exp: false\n");
     const char *k = P("rsa1.pem");
     char c[128];
 
@@ -797,13 +800,15 @@ static void test_exp_nbf_leeway(void **state)
                   "token expired");
     expect_claims(strict, "RS256", k, c, NOW - 1, VBEARER_OK, "valid token");
     /* nbf: valid from it on, minus the leeway. */
-    snprintf(c, sizeof(c), "{\"nbf\":%lld}", NOW + 10);
+    snprintf(c, sizeof(c), "{\"nbf\":%lld,\"exp\":%lld}", NOW + 10,
+             NOW + 3600);
     expect_claims(strict, "RS256", k, c, NOW, VBEARER_INVALID,
                   "token not yet valid");
     expect_claims(strict, "RS256", k, c, NOW + 10, VBEARER_OK,
                   "valid token");
     expect_claims(lenient, "RS256", k, c, NOW, VBEARER_OK, "valid token");
-    snprintf(c, sizeof(c), "{\"nbf\":%lld}", NOW + 31);
+    snprintf(c, sizeof(c), "{\"nbf\":%lld,\"exp\":%lld}", NOW + 31,
+             NOW + 3600);
     expect_claims(lenient, "RS256", k, c, NOW, VBEARER_INVALID,
                   "token not yet valid");
     /* Fractional NumericDates are allowed (RFC 7519). */
@@ -814,13 +819,33 @@ static void test_exp_nbf_leeway(void **state)
     /* Not numbers. */
     expect_claims(strict, "RS256", k, "{\"exp\":\"tomorrow\"}", NOW,
                   VBEARER_INVALID, "exp is not a number");
-    expect_claims(strict, "RS256", k, "{\"nbf\":null}", NOW,
-                  VBEARER_INVALID, "nbf is not a number");
-    /* Neither: nothing to check (no issuer, audience or scope asked). */
-    expect_claims(strict, "RS256", k, "{\"sub\":\"x\"}", NOW, VBEARER_OK,
+    expect_claims(strict, "RS256", k, "{\"nbf\":null,\"exp\":1900000000}",
+                  NOW, VBEARER_INVALID, "nbf is not a number");
+    /* No exp: good forever, so refused unless require_exp is off; then
+     * there is nothing to check (no issuer, audience or scope asked). */
+    expect_claims(strict, "RS256", k, "{\"sub\":\"x\"}", NOW,
+                  VBEARER_INVALID, "token has no exp");
+    expect_claims(forever, "RS256", k, "{\"sub\":\"x\"}", NOW, VBEARER_OK,
                   "valid token");
     vbearer_free(strict);
     vbearer_free(lenient);
+    vbearer_free(forever);
+}
+
+/* RFC 9068 access tokens say "typ": "at+jwt": as good as "JWT". */
+static void test_access_token_type(void **state)
+{
+    vbearer_t *b = configure("bearer:\n  public_key_file: @/rsa1.pub\n");
+    char *c = claims_with(NULL);
+    const char *argv[] = {"RS256", P("rsa1.pem"), c, "", "at+jwt", NULL};
+    char *t = mint_call(argv);
+
+    (void)state;
+    assert_non_null(strstr(t, "eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCJ9."));
+    expect_ok(b, t, NOW);
+    free(t);
+    free(c);
+    vbearer_free(b);
 }
 
 static void test_issuer_audience(void **state)
@@ -882,7 +907,8 @@ static void test_scope(void **state)
 
     (void)state;
 #define CLAIMS(scopes)                                                        \
-    "{\"iss\":\"https://idp.example/\",\"aud\":\"health-api\"," scopes "}"
+    "{\"iss\":\"https://idp.example/\",\"aud\":\"health-api\","             \
+    "\"exp\":1900000000," scopes "}"
     expect_claims(b, "RS256", k, CLAIMS("\"scope\":\"get.health\""), NOW,
                   VBEARER_OK, "valid token");
     expect_claims(b, "RS256", k,
@@ -947,8 +973,9 @@ static void test_headers(void **state)
                   "malformed token (not base64url)");
     expect_header(b, "Bearer e30 .e30.AAAA", NOW, VBEARER_INVALID,
                   "malformed token (not base64url)");
+    /* {}.{}: decodes, but names no algorithm. */
     expect_header(b, "Bearer e30.e30.AAAA", NOW, VBEARER_INVALID,
-                  "malformed token");
+                  "no alg in the header");
     expect_header(b, "Bearer Zm9v.e30.AAAA", NOW, VBEARER_INVALID,
                   "malformed token");
     /* Header {"alg":"RS256"}, claims a JSON array: not a claims set. */
@@ -1403,6 +1430,7 @@ int main(void)
         cmocka_unit_test(test_tampered),
         cmocka_unit_test(test_jwks_file),
         cmocka_unit_test(test_exp_nbf_leeway),
+        cmocka_unit_test(test_access_token_type),
         cmocka_unit_test(test_issuer_audience),
         cmocka_unit_test(test_scope),
         cmocka_unit_test(test_headers),

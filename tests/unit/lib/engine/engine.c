@@ -360,6 +360,16 @@ static void test_invalid_registrations(void **st)
                      VITALS_EINVAL);
     assert_int_equal(vitals_add_check(v, "", &o, scripted, &sc, NULL),
                      VITALS_EINVAL);
+    /* Path segments that mean "here" and "up", and control characters. */
+    assert_int_equal(vitals_add_check(v, ".", &o, scripted, &sc, NULL),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_add_check(v, "..", &o, scripted, &sc, NULL),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_add_check(v, "a\nb", &o, scripted, &sc, NULL),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_add_check(v, "a/b", &o, scripted, &sc, NULL),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_add_check(v, "...", &o, scripted, &sc, NULL), 0);
     assert_int_equal(vitals_add_check(v, "x", &o, NULL, &sc, NULL),
                      VITALS_EINVAL);
     o.timeout_ms = 0;
@@ -538,7 +548,8 @@ static void test_set_http(void **st)
                      VITALS_ECONFIG);
     assert_string_equal(err, "settings: unknown endpoint 'nope' (known: ietf, "
                              "check, report, jsonrpc, mosparo, livez, "
-                             "readyz, startupz, status, metrics); settings: "
+                             "readyz, startupz, status, metrics, history); "
+                             "settings: "
                              "unknown key 'limit' in the "
                              "HTTP settings");
     free(err);

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,9 @@ static char *ask_n(const char *body, size_t len, int details)
     vbody_t *out = (vbody_t *)1;
     char *text;
 
-    assert_int_equal(vjsonrpc_answer(body, len, snap, details, &out), 0);
+    assert_int_equal(vjsonrpc_answer(body, len, snap, details,
+                                     VJSONRPC_MAX_BATCH_BYTES, &out),
+                     0);
     if (out == NULL)
         return strdup("");
     text = strndup(out->data, out->len);
@@ -322,16 +325,16 @@ static void test_invalid_request(void **state)
     EXPECT("{\"jsonrpc\":\"2.0\",\"method\":\"health.health\",\"id\":true}", 0,
            ERR(-32600, "Invalid Request",
                "id must be a string, a number or null", "null"));
+    /* params that is no object is the method's to refuse: Invalid params,
+     * as the docs say (it was Invalid Request). */
     EXPECT("{\"jsonrpc\":\"2.0\",\"method\":\"health.health\","
            "\"params\":\"x\",\"id\":4}",
            0,
-           ERR(-32600, "Invalid Request",
-               "params must be an object or an array", "4"));
+           ERR(-32602, "Invalid params", "params must be an object", "4"));
     EXPECT("{\"jsonrpc\":\"2.0\",\"method\":\"health.health\","
            "\"params\":5,\"id\":4}",
            0,
-           ERR(-32600, "Invalid Request",
-               "params must be an object or an array", "4"));
+           ERR(-32602, "Invalid params", "params must be an object", "4"));
 }
 
 static void test_method_not_found(void **state)
@@ -412,13 +415,13 @@ static void test_notifications(void **state)
     EXPECT("{\"jsonrpc\":\"2.0\",\"method\":\"health.health\","
            "\"params\":[1]}",
            1, "");
-    /* ...but something that is not a valid request is not a notification:
-     * it is answered, with id null. */
+    /* A params that is no object is Invalid params, the method's to say,
+     * and a notification hears nothing of it either... */
     EXPECT("{\"jsonrpc\":\"2.0\",\"method\":\"health.health\","
            "\"params\":true}",
-           1,
-           ERR(-32600, "Invalid Request",
-               "params must be an object or an array", "null"));
+           1, "");
+    /* ...but something that is not a valid request is not a notification:
+     * it is answered, with id null. */
     EXPECT("{\"method\":\"health.health\"}", 1,
            ERR(-32600, "Invalid Request",
                "jsonrpc must be exactly \\\"2.0\\\"", "null"));
@@ -502,6 +505,77 @@ static void test_batch_limit(void **state)
     free(body);
 }
 
+/* The answer to body with a cap on a batch's results (new string). */
+static char *ask_capped(const char *body, size_t cap)
+{
+    vbody_t *out = NULL;
+    char *text;
+
+    assert_int_equal(vjsonrpc_answer(body, strlen(body), snap, 0, cap, &out),
+                     0);
+    assert_non_null(out);
+    text = strndup(out->data, out->len);
+    vbody_free(out);
+    return text;
+}
+
+#define CALL_T(tag, id)                                                       \
+    "{\"jsonrpc\":\"2.0\",\"method\":\"health.health\",\"params\":{\"tags\":" \
+    "[\"" tag "\"]},\"id\":" id "}"
+static void test_batch_caps(void **state)
+{
+    const char *one = RESULT("true", "1");
+    size_t result_len = strlen("{\"checks\":{},\"healthy\":true}");
+    char cap[32], *text, *want;
+    int nvariants;
+
+    (void)state;
+    /* Results are cached in the snapshot: asking twice renders once. */
+    nvariants = atomic_load(&snap->nvariants);
+    EXPECT(CALL_T("cached", "1"), 0, one);
+    EXPECT(CALL_T("cached", "1"), 0, one);
+    EXPECT("[" CALL_T("cached", "1") "," CALL_T("cached", "1") "]", 0,
+           "[" RESULT("true", "1") "," RESULT("true", "1") "]");
+    assert_int_equal(atomic_load(&snap->nvariants), nvariants + 1);
+
+    /* Room for two results: the third call of the batch is refused, and
+     * only it. */
+    snprintf(cap, sizeof(cap), "%zu", 2 * result_len);
+    text = ask_capped("[" CALL_T("cached", "1") "," CALL_T("cached", "2") ","
+                      CALL_T("cached", "3") "]",
+                      2 * result_len);
+    assert_true(asprintf(&want,
+                         "[" RESULT("true", "1") "," RESULT("true", "2") ","
+                         "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32000,"
+                         "\"message\":\"Server error\",\"data\":\"the batch's "
+                         "results would pass %s bytes: send this call in "
+                         "another batch\"},\"id\":3}]",
+                         cap) > 0);
+    assert_string_equal(text, want);
+    free(want);
+    free(text);
+    /* A single call is no batch: no cap. */
+    text = ask_capped(CALL_T("cached", "1"), 1);
+    assert_string_equal(text, one);
+    free(text);
+
+    /* At most 8 results rendered anew per batch; cached ones are free. */
+    text = ask(("[" CALL_T("r1", "1") "," CALL_T("r2", "2") ","
+                CALL_T("r3", "3") "," CALL_T("r4", "4") ","
+                CALL_T("r5", "5") "," CALL_T("r6", "6") ","
+                CALL_T("r7", "7") "," CALL_T("r8", "8") ","
+                CALL_T("r9", "9") "," CALL_T("cached", "10") "]"),
+               0);
+    assert_non_null(strstr(text, RESULT("true", "8")));
+    assert_non_null(strstr(text,
+                           ERR(-32000, "Server error",
+                               "the batch asks for more than 8 different "
+                               "results: send this call in another batch",
+                               "9")));
+    assert_non_null(strstr(text, RESULT("true", "10")));
+    free(text);
+}
+
 /* jansson's allocator failing at the n-th call only. */
 static int alloc_calls, fail_at;
 static void *failing_malloc(size_t size)
@@ -513,12 +587,14 @@ static void test_out_of_memory(void **state)
 {
     const char *body =
         "[{\"jsonrpc\":\"2.0\",\"method\":\"health.health\","
-        "\"params\":{\"tags\":[\"storage\"]},\"id\":1},"
+        "\"params\":{\"tags\":[\"oom\"]},\"id\":1},"
         "{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":2}]";
     int internal = 0, enomem = 0;
 
     (void)state;
-    /* Fail each allocation in turn until a run needs no failure: every
+    /* (A tag no other test asks for: results are cached in the shared
+     * snapshot, and this one must be rendered here.) Fail each allocation
+     * in turn until a run needs no failure: every
      * path must either answer (maybe with -32603 for the call whose result
      * could not be built) or return VITALS_ENOMEM, and never leak. */
     json_set_alloc_funcs(failing_malloc, free);
@@ -527,7 +603,8 @@ static void test_out_of_memory(void **state)
         int rc;
 
         alloc_calls = 0;
-        rc = vjsonrpc_answer(body, strlen(body), snap, 1, &out);
+        rc = vjsonrpc_answer(body, strlen(body), snap, 1,
+                             VJSONRPC_MAX_BATCH_BYTES, &out);
         if (rc == VITALS_ENOMEM) {
             assert_null(out);
             enomem++;
@@ -557,12 +634,12 @@ static void test_arguments(void **state)
     vbody_t *out = (vbody_t *)1;
 
     (void)state;
-    assert_int_equal(vjsonrpc_answer("{}", 2, snap, 1, NULL), VITALS_EINVAL);
-    assert_int_equal(vjsonrpc_answer("{}", 2, NULL, 1, &out), VITALS_EINVAL);
+    assert_int_equal(vjsonrpc_answer("{}", 2, snap, 1, 0, NULL), VITALS_EINVAL);
+    assert_int_equal(vjsonrpc_answer("{}", 2, NULL, 1, 0, &out), VITALS_EINVAL);
     assert_null(out);
-    assert_int_equal(vjsonrpc_answer(NULL, 1, snap, 1, &out), VITALS_EINVAL);
+    assert_int_equal(vjsonrpc_answer(NULL, 1, snap, 1, 0, &out), VITALS_EINVAL);
     /* An empty body, even without a buffer, is a parse error. */
-    assert_int_equal(vjsonrpc_answer(NULL, 0, snap, 1, &out), 0);
+    assert_int_equal(vjsonrpc_answer(NULL, 0, snap, 1, 0, &out), 0);
     assert_non_null(out);
     assert_non_null(strstr(out->data, "-32700"));
     vbody_free(out);
@@ -581,6 +658,7 @@ int main(void)
         cmocka_unit_test(test_notifications),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_batch_limit),
+        cmocka_unit_test(test_batch_caps),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_arguments),
     };

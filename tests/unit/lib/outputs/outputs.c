@@ -88,7 +88,7 @@ static void test_lookup_and_names(void **state)
     assert_null(voutput_find("nope"));
     assert_string_equal(voutput_names(), "ietf, check, report, jsonrpc, "
                                          "mosparo, livez, readyz, startupz, "
-                                         "status, metrics");
+                                         "status, metrics, history");
 }
 
 int main(void)

@@ -478,6 +478,10 @@ static void cluster(vitals_result_t *r, void *d)
     n = vitals_result_child(r, "node3");
     vitals_result_set_status(n, VITALS_HEALTHY);
     vitals_result_set_error(n, "slow answer");
+    /* A failure with nothing but its error: as ASP.NET fills it from the
+     * exception, that is its description too. */
+    n = vitals_result_child(r, "node4");
+    vitals_result_set_error(n, "paper out");
     vitals_result_set_status(r, VITALS_DEGRADED);
 }
 
@@ -509,7 +513,10 @@ static void test_nested(void **state)
         "\"description\":\"10.0.0.2:7000\",\"status\":\"Unhealthy\","
         "\"exception\":{\"message\":\"unreachable\"}}},"
         "{\"key\":\"node3\",\"result\":{\"data\":{},"
-        "\"status\":\"Healthy\"}}]},"
+        "\"status\":\"Healthy\"}},"
+        "{\"key\":\"node4\",\"result\":{\"data\":{},"
+        "\"description\":\"paper out\",\"status\":\"Unhealthy\","
+        "\"exception\":{\"message\":\"paper out\"}}}]},"
         "\"duration\":\"00:00:00.0000010\",\"status\":\"Degraded\"},"
         "\"queue\":{\"data\":{\"queued\":2},"
         "\"duration\":\"00:00:00.0000010\",\"status\":\"Healthy\"}}}");
