@@ -52,7 +52,7 @@ static void usage(FILE *out)
             "\n"
             "'vitals COMMAND --help' (or 'vitals help COMMAND') shows a "
             "command's options\n"
-            "and exit statuses. See docs/cli.md.\n");
+            "and exit statuses. See vitals(1).\n");
 }
 
 static int find(const char *name)

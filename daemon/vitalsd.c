@@ -33,8 +33,8 @@ static void usage(FILE *out)
             "over HTTP\n"
             "(IETF health+json on /health), HAProxy's agent-check and gRPC "
             "health\n"
-            "checking (listen: kind agent, grpc). See docs/config.md for the "
-            "file.\n"
+            "checking (listen: kind agent, grpc). See vitalsd(8), and "
+            "vitals.yaml(5) for FILE.\n"
             "\n"
             "  -c, --config FILE        run with the configuration in FILE\n"
             "  -t, --check-config FILE  validate FILE and exit: 0 when "
@@ -135,11 +135,15 @@ static void print_failure(const char *path, vitals_errors_t *e, int rc)
     vitals_errors_free(e);
 }
 
+/* Errors exit 2; warnings (valid, but likely a mistake) are printed and
+ * the file still passes. */
 static int check_config(const char *path)
 {
-    vitals_errors_t *e = NULL;
-    int rc = vitals_config_check(path, &e);
+    vitals_errors_t *e = NULL, *w = NULL;
+    int rc = vitals_config_lint(path, &e, &w);
 
+    print_errors(stderr, w);
+    vitals_errors_free(w);
     if (rc == VITALS_OK) {
         printf("%s: configuration is valid\n", path);
         return 0;

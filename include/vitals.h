@@ -38,7 +38,9 @@ extern "C" {
 #define VITALS_PRINTF(f, a)
 #endif
 
-#define VITALS_VERSION "0.1.0"
+/* VITALS_VERSION ("0.1.0"), VITALS_VERSION_MAJOR, _MINOR, _PATCH: from
+ * the one version in CMakeLists.txt. */
+#include "vitals_version.h"
 
 /* Error codes. Append only: never renumber. */
 #define VITALS_ERRNO_MAP(XX)                                                  \
@@ -504,6 +506,17 @@ VITALS_EXTERN int vitals_config_load(vitals_t *v, const char *path,
 /* Validates a configuration file without applying it. Same results. */
 VITALS_EXTERN int vitals_config_check(const char *path,
                                       vitals_errors_t **errs);
+
+/* Validates a configuration file as `vitalsd --check-config` does: as
+ * vitals_config_check, and strict about what only this machine can tell:
+ * an exec check whose command does not exist or is not executable is an
+ * error here, while vitals_config_load only logs it as a warning (it may be
+ * installed before the check runs). *warnings (new, when warnings is not
+ * NULL; left NULL when there are none) lists what is valid but likely a
+ * mistake, "FILE:LINE:COLUMN: warning: message" (no listener, for one);
+ * vitals_config_load logs those through the log callback. path borrowed. */
+VITALS_EXTERN int vitals_config_lint(const char *path, vitals_errors_t **errs,
+                                     vitals_errors_t **warnings);
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,10 @@ int vitals_run_once(vitals_t *v)
      * start-up to wait for. */
     for (size_t i = 0; i < e->n; i++)
         vheap_schedule(e, e->checks[i], vclock_mono(e->clock));
+    /* Checks added through the C API are not published until the
+     * scheduler runs: without this, all_ran could read the empty snapshot
+     * of a new instance and return before any check ran. */
+    vengine_publish(e, vclock_mono(e->clock));
     pthread_mutex_unlock(&e->lock);
     /* The scheduler and its pool alone, without the listeners of
      * vitals_start: the runs are parallel and their deadlines enforced

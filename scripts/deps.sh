@@ -3,7 +3,8 @@
 # (deps.sh test) need, when any is missing. Uses apt-get; needs root.
 set -eu
 
-run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev libsystemd-dev ca-certificates monitoring-plugins-basic libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler"
+# scdoc: the man pages (man/*.scd) are made at build time.
+run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev libjwt-dev libpq-dev libmariadb-dev libhiredis-dev libsqlite3-dev libsystemd-dev ca-certificates monitoring-plugins-basic scdoc libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler"
 # prometheus: promtool checks examples/prometheus, and the metrics test starts
 # its own server on loopback (the package's own service is never needed).
 # prometheus-alertmanager: the alerts test starts its own on loopback too.
@@ -14,6 +15,8 @@ test_pkgs="$run_pkgs libcmocka-dev curl monitoring-plugins-standard python3 pyth
 # Node.js runs jose, the gRPC clients and puppeteer-core: Debian's, unless
 # a node is there.
 command -v node >/dev/null 2>&1 || test_pkgs="$test_pkgs nodejs npm"
+# make deb: dpkg-buildpackage with debhelper (dh, cmake), checked by lintian.
+deb_pkgs="$run_pkgs debhelper dpkg-dev fakeroot lintian"
 # make fuzz: clang, and libFuzzer (libclang_rt.fuzzer, in libclang-rt-14-dev).
 fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
 
@@ -21,7 +24,8 @@ case "${1:-run}" in
   run) pkgs=$run_pkgs ;;
   test) pkgs=$test_pkgs ;;
   fuzz) pkgs=$fuzz_pkgs ;;
-  *) echo "usage: $0 run|test|fuzz" >&2; exit 2 ;;
+  deb) pkgs=$deb_pkgs ;;
+  *) echo "usage: $0 run|test|fuzz|deb" >&2; exit 2 ;;
 esac
 
 missing=""

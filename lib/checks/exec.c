@@ -6,9 +6,11 @@
 #define _GNU_SOURCE /* the GNU strerror_r, asprintf */
 #endif
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,14 +142,64 @@ static const vsetting_t exec_settings[] = {
      .flags = VSET_NONEMPTY},
     {0}};
 
+/* 0 when path is a file this process may execute, else a reason. */
+static const char *not_runnable(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? "no such file" : strerror(errno);
+    if (!S_ISREG(st.st_mode))
+        return "not a file";
+    if (access(path, X_OK) != 0)
+        return "not executable";
+    return NULL;
+}
+
+/* The program as the child will find it (posix_spawnp: a name without a
+ * slash through this process's PATH; a relative path from cwd). Whether it
+ * is installed is a fact of the machine, not of the file: verrs_lint makes
+ * it an error for vitalsd --check-config and a warning at load. */
+static void lint_command(const exec_t *x, vnode_t *settings, verrs_t *e)
+{
+    const char *cmd = x->argv[0], *why, *path = getenv("PATH");
+    vnode_t *at = vnode_get(settings, "command");
+    char *full = NULL;
+
+    if (strchr(cmd, '/') != NULL) {
+        if (cmd[0] != '/' && x->cwd != NULL &&
+            asprintf(&full, "%s/%s", x->cwd, cmd) < 0)
+            return;
+        if ((why = not_runnable(full ? full : cmd)) != NULL)
+            verrs_lint(e, at, "'command': %s: %s", cmd, why);
+        free(full);
+        return;
+    }
+    path = path != NULL ? path : "/bin:/usr/bin"; /* execvp's default */
+    for (const char *p = path, *end; ; p = end + 1) {
+        end = strchrnul(p, ':');
+        size_t n = (size_t)(end - p); /* empty: the current directory */
+
+        if (asprintf(&full, "%.*s/%s", n ? (int)n : 1, n ? p : ".", cmd) < 0)
+            return;
+        why = not_runnable(full);
+        free(full);
+        if (why == NULL)
+            return;
+        if (*end == '\0')
+            break;
+    }
+    verrs_lint(e, at, "'command': '%s' is not an executable in PATH (%s)",
+               cmd, path);
+}
+
 static int exec_prepare(void *state, vnode_t *settings, verrs_t *e)
 {
     exec_t *x = state;
 
-    (void)settings;
-    (void)e;
     while (x->env != NULL && x->env[x->nenv] != NULL)
         x->nenv++;
+    lint_command(x, settings, e);
     return 0;
 }
 

@@ -448,6 +448,10 @@ static size_t conf_read(const char *path, vconf_t *c, verrs_t *e)
     read_service(root, c, e);
     vset_read(process_settings, root, c, "the configuration", e);
     read_listen(root, c, e);
+    if (c->nlisten == 0)
+        verrs_warn(e, vnode_get(root, "listen") ? vnode_get(root, "listen")
+                                                : root,
+                   "no 'listen': the checks run, but nothing serves them");
     read_defaults(root, &d, e);
     read_checks(root, c, &d, e);
     read_http(root, c, e);
@@ -464,10 +468,12 @@ static void service_free(vconf_t *c)
     vset_free(process_settings, c);
 }
 
-static void apply(vitals_t *v, vconf_t *c)
+static void apply(vitals_t *v, vconf_t *c, const verrs_t *warnings)
 {
     size_t kept, n = c->n;
 
+    for (size_t i = 0; warnings != NULL && i < warnings->n; i++)
+        vinstance_log(v, VITALS_LOG_WARN, "%s", warnings->msgs[i]);
     vinstance_set_listen(v, c->listen, c->nlisten);
     c->listen = NULL;
     c->nlisten = 0;
@@ -493,14 +499,18 @@ static void apply(vitals_t *v, vconf_t *c)
                   n, kept, n - kept);
 }
 
-static int load(vitals_t *v, const char *path, vitals_errors_t **errs)
+/* strict: as vitalsd --check-config (verrs_lint adds errors). */
+static int load(vitals_t *v, const char *path, int strict,
+                vitals_errors_t **errs, vitals_errors_t **warnings)
 {
-    verrs_t *e = verrs_new();
+    verrs_t *e = verrs_new_linting(strict);
     vconf_t c;
     int rc = VITALS_OK;
 
     if (errs != NULL)
         *errs = NULL;
+    if (warnings != NULL)
+        *warnings = NULL;
     if (e == NULL)
         return VITALS_ENOMEM;
     if (path == NULL) {
@@ -512,9 +522,14 @@ static int load(vitals_t *v, const char *path, vitals_errors_t **errs)
         verrs_sort(e, path);
     }
     else if (v != NULL)
-        apply(v, &c);
+        apply(v, &c, e->warnings);
     service_free(&c);
     conf_clear(&c);
+    if (warnings != NULL && e->warnings->n > 0) {
+        verrs_sort(e->warnings, path);
+        *warnings = e->warnings;
+        e->warnings = NULL;
+    }
     if (errs != NULL && rc != VITALS_OK)
         *errs = e;
     else
@@ -558,10 +573,16 @@ int vitals_config_load(vitals_t *v, const char *path, vitals_errors_t **errs)
 {
     if (v == NULL)
         return VITALS_EINVAL;
-    return load(v, path, errs);
+    return load(v, path, 0, errs, NULL);
 }
 
 int vitals_config_check(const char *path, vitals_errors_t **errs)
 {
-    return load(NULL, path, errs);
+    return load(NULL, path, 0, errs, NULL);
+}
+
+int vitals_config_lint(const char *path, vitals_errors_t **errs,
+                       vitals_errors_t **warnings)
+{
+    return load(NULL, path, 1, errs, warnings);
 }

@@ -113,6 +113,56 @@ void verrs_add_at(verrs_t *e, const char *file, int line, int col,
     va_end(ap);
 }
 
+verrs_t *verrs_new_linting(int strict)
+{
+    verrs_t *e = verrs_new();
+
+    if (e != NULL && (e->warnings = verrs_new()) == NULL) {
+        free(e);
+        return NULL;
+    }
+    if (e != NULL)
+        e->strict = strict;
+    return e;
+}
+
+static void verrs_warnv(verrs_t *e, const vnode_t *node, int lint,
+                        const char *fmt, va_list ap) VITALS_PRINTF(4, 0);
+
+static void verrs_warnv(verrs_t *e, const vnode_t *node, int lint,
+                        const char *fmt, va_list ap)
+{
+    char *msg;
+
+    if (e == NULL || (e->warnings == NULL && !(lint && e->strict)))
+        return;
+    if ((msg = vformat(fmt, ap)) == NULL) {
+        e->oom = 1;
+        return;
+    }
+    if (lint && e->strict)
+        verrs_add(e, node, "%s", msg);
+    else
+        verrs_add(e->warnings, node, "warning: %s", msg);
+    free(msg);
+}
+
+void verrs_warn(verrs_t *e, const vnode_t *node, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verrs_warnv(e, node, 0, fmt, ap);
+    va_end(ap);
+}
+
+void verrs_lint(verrs_t *e, const vnode_t *node, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verrs_warnv(e, node, 1, fmt, ap);
+    va_end(ap);
+}
+
 char *verrs_join(const verrs_t *e)
 {
     static const char lost[] = "out of memory (some errors are missing)";
@@ -163,6 +213,7 @@ void vitals_errors_free(vitals_errors_t *e)
     for (size_t i = 0; i < e->n; i++)
         free(e->msgs[i]);
     free(e->msgs);
+    vitals_errors_free(e->warnings);
     free(e);
 }
 

@@ -40,6 +40,10 @@ struct vitals_errors {
     char **msgs;
     size_t n, cap;
     int oom;
+    /* Optional: where verrs_warn and verrs_lint put warnings (NULL: they
+     * are dropped), and whether verrs_lint adds errors instead. */
+    struct vitals_errors *warnings;
+    int strict;
 };
 typedef struct vitals_errors verrs_t;
 
@@ -50,6 +54,18 @@ void verrs_add(verrs_t *e, const vnode_t *node, const char *fmt, ...)
 /* Adds an already positioned message. */
 void verrs_add_at(verrs_t *e, const char *file, int line, int col,
                   const char *fmt, ...) VITALS_PRINTF(5, 6);
+/* A list whose warnings are kept (e->warnings), strict or not; NULL when
+ * out of memory. */
+verrs_t *verrs_new_linting(int strict);
+/* A warning about node: valid, but likely a mistake. Kept in e->warnings as
+ * "FILE:LINE:COL: warning: msg"; dropped when e has no warnings list. */
+void verrs_warn(verrs_t *e, const vnode_t *node, const char *fmt, ...)
+    VITALS_PRINTF(3, 4);
+/* A fact of the machine rather than of the file (a command that is not
+ * installed): an error when e->strict (vitalsd --check-config), else a
+ * warning, since it may be put right before the check runs. */
+void verrs_lint(verrs_t *e, const vnode_t *node, const char *fmt, ...)
+    VITALS_PRINTF(3, 4);
 /* Joins all messages with "; " (new string, free()); NULL when none. */
 char *verrs_join(const verrs_t *e);
 /* Sorts the messages about path by "PATH:LINE:COLUMN:" (stable): the

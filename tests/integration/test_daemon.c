@@ -281,6 +281,43 @@ static void test_nagios_plugins(void **state)
     assert_int_equal(vd_stop(d), 0);
 }
 
+/* --check-config is strict about exec commands (exit 2) and warns, still
+ * exiting 0, when nothing would listen. %s in the texts is the file. */
+static void test_check_config_commands_and_listen(void **state)
+{
+    static const struct {
+        const char *yaml, *err, *out;
+        int rc;
+    } cases[] = {
+        {"listen: [\"127.0.0.1:0\"]\nchecks:\n  load: {type: exec, "
+         "command: [/usr/lib/nagios/plugins/check_lod]}\n",
+         "%s:3:31: 'command': /usr/lib/nagios/plugins/check_lod: no such "
+         "file\n", "", 2},
+        {"checks:\n  load: {type: exec, command: "
+         "[/usr/lib/nagios/plugins/check_load]}\n",
+         "%s:1:1: warning: no 'listen': the checks run, but nothing serves "
+         "them\n", "%s: configuration is valid\n", 0},
+    };
+    char dir[] = "/tmp/vitals-cfg-XXXXXX", path[128], want[512], *out, *err;
+    char *argv[] = {(char *)vitalsd_path(), "--check-config", path, NULL};
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/lint.yaml", dir);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        write_file(path, cases[i].yaml);
+        assert_int_equal(run_cmd(argv, &out, &err), cases[i].rc);
+        snprintf(want, sizeof(want), cases[i].err, path);
+        assert_string_equal(err, want);
+        snprintf(want, sizeof(want), cases[i].out, path);
+        assert_string_equal(out, want);
+        free(out);
+        free(err);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_check_config_reports_every_error(void **state)
 {
     char dir[] = "/tmp/vitals-cfg-XXXXXX", path[128], *out, *err;
@@ -517,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_busy_workers_never_starve_a_check),
         cmocka_unit_test(test_nagios_plugins),
         cmocka_unit_test(test_check_config_reports_every_error),
+        cmocka_unit_test(test_check_config_commands_and_listen),
         cmocka_unit_test(test_sighup_reload),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_examples_are_valid),
