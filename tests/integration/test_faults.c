@@ -297,9 +297,10 @@ static void test_plugin_processes_end(void **state)
                  "\"sleep 12345.6 & echo done\"], interval: 500ms}\n"
                  "  long: {type: exec, command: [/bin/sleep, \"30101.7\"], "
                  "timeout: 60s, interval: 30s}\n");
-    /* About 5 runs of the script: each left a sleep behind before. */
+    /* About 5 runs of the script: each left a sleep behind before. Now
+     * at most the run in progress has one (its group goes when it ends). */
     usleep(2500000);
-    assert_int_equal(count_procs("sleep", "12345.6"), 0);
+    assert_true(count_procs("sleep", "12345.6") <= 1);
     assert_int_equal(count_procs("/bin/sleep", "30101.7"), 1);
     /* SIGTERM: the running plugin goes with vitalsd. */
     assert_int_equal(vd_stop(d), 0);
