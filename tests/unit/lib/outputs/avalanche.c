@@ -10,10 +10,9 @@
 
 #include <cmocka.h>
 
-#include "instance.h"
-#include "outputs/format.h"
 #include "fakeclock.h"
-#include "snapshot.h"
+#include "outputs/format.h"
+#include "snaptest.h"
 
 #define S VCLOCK_S
 #define REAL0 1602681370576435413LL /* 2020-10-14T13:16:10.576435413Z */
@@ -24,13 +23,9 @@ static int64_t cost;
 
 static vitals_t *new_instance(void)
 {
-    vitals_t *v = vitals_new();
-
-    assert_non_null(v);
     fakeclock_reset();
     fake.real = REAL0;
-    vitals_engine(v)->clock = &fake_clock;
-    return v;
+    return snap_instance();
 }
 
 static void add(vitals_t *v, const char *name, vitals_check_fn fn,
@@ -44,38 +39,31 @@ static void add(vitals_t *v, const char *name, vitals_check_fn fn,
     assert_int_equal(vitals_add_check(v, name, &o, fn, NULL, NULL), 0);
 }
 
+/* What the run that just ended set, and 0 for the next one. */
+static int64_t spent(const vrun_t *run)
+{
+    int64_t ns = cost;
+
+    (void)run;
+    cost = 0;
+    return ns;
+}
+
 /* Runs every due check inline (each finishing after its cost) and
  * publishes. */
 static void tick(vitals_t *v)
 {
-    vrun_t *run = vengine_due(vitals_engine(v), fake.mono);
-
-    while (run != NULL) {
-        vrun_t *next = run->next;
-
-        cost = 0;
-        vengine_execute(run);
-        vengine_finish(vitals_engine(v), run, fake.mono + cost);
-        run = next;
-    }
-    vengine_publish(vitals_engine(v), fake.mono);
+    snap_tick(v, spent);
 }
 
 /* When VITALS_TEST_OUT names a directory, every body is also written there
  * (one file per test), to validate against docs/schemas/avalanche.json. */
 static void keep(const char *name, const char *text)
 {
-    const char *dir = getenv("VITALS_TEST_OUT");
-    char path[512];
-    FILE *f;
+    char file[128];
 
-    if (dir == NULL)
-        return;
-    snprintf(path, sizeof(path), "%s/avalanche_%s.json", dir, name);
-    if ((f = fopen(path, "w")) != NULL) {
-        fputs(text, f);
-        fclose(f);
-    }
+    snprintf(file, sizeof(file), "avalanche_%s", name);
+    snap_keep(file, text);
 }
 
 /* The body of the latest snapshot, all checks, with or without details. */

@@ -8,10 +8,8 @@
 
 #include <cmocka.h>
 
-#include "instance.h"
 #include "outputs/format.h"
-#include "fakeclock.h"
-#include "snapshot.h"
+#include "snaptest.h"
 
 static void disk(vitals_result_t *r, void *d)
 {
@@ -40,16 +38,7 @@ static void ok(vitals_result_t *r, void *d)
 
 static char *render(vitals_t *v)
 {
-    vrun_t *run = vengine_due(vitals_engine(v), fake.mono);
-
-    while (run != NULL) {
-        vrun_t *next = run->next;
-        vengine_execute(run);
-        vengine_finish(vitals_engine(v), run, fake.mono + 1000);
-        run = next;
-    }
-    vengine_publish(vitals_engine(v), fake.mono);
-    vitals_snapshot_t *s = vitals_snapshot_get(v);
+    vitals_snapshot_t *s = snap_run(v);
     vview_t view;
     assert_int_equal(vview_init(&view, s, NULL), 0);
     vbody_t *b = vformat_ietf(&view);
@@ -62,11 +51,10 @@ static char *render(vitals_t *v)
 
 static void test_full_document(void **state)
 {
-    vitals_t *v = vitals_new();
+    vitals_t *v = snap_instance();
     char *text;
 
     (void)state;
-    vitals_engine(v)->clock = &fake_clock;
     vitals_set_service(v, "orders-api", "Orders API", "1", "1.4.2");
     vitals_add_check(v, "diskstorage", NULL, disk, NULL, NULL);
     vitals_add_check(v, "fiscalPrinters", NULL, printers, NULL, NULL);
@@ -98,11 +86,10 @@ static void test_full_document(void **state)
 
 static void test_minimal_document(void **state)
 {
-    vitals_t *v = vitals_new();
+    vitals_t *v = snap_instance();
     char *text;
 
     (void)state;
-    vitals_engine(v)->clock = &fake_clock;
     text = render(v);
     assert_string_equal(text, "{\"status\":\"pass\",\"checks\":{}}");
     free(text);

@@ -11,10 +11,8 @@
 
 #include <cmocka.h>
 
-#include "instance.h"
 #include "outputs/format.h"
-#include "fakeclock.h"
-#include "snapshot.h"
+#include "snaptest.h"
 
 static void ok(vitals_result_t *r, void *d)
 {
@@ -47,28 +45,15 @@ static void add(const char *name, vitals_check_fn fn, const char *tag1,
 
 static int setup(void **state)
 {
-    vrun_t *run;
-
     (void)state;
-    inst = vitals_new();
-    assert_non_null(inst);
-    vitals_engine(inst)->clock = &fake_clock;
+    inst = snap_instance();
     add("db", ok, "ready", NULL);
     add("heartbeat", ok, "live", NULL);
     add("app", ok, "application", NULL);
     add("disk", full, "storage", NULL);
     add("cache", ok, "ready", "storage");
     add("net", ok, NULL, NULL);
-    run = vengine_due(vitals_engine(inst), fake.mono);
-    while (run != NULL) {
-        vrun_t *next = run->next;
-
-        vengine_execute(run);
-        vengine_finish(vitals_engine(inst), run, fake.mono + 1000);
-        run = next;
-    }
-    vengine_publish(vitals_engine(inst), fake.mono);
-    snap = vitals_snapshot_get(inst);
+    snap = snap_run(inst);
     return 0;
 }
 
@@ -85,17 +70,10 @@ static int teardown(void **state)
 static void keep(const char *text)
 {
     static int seq;
-    const char *dir = getenv("VITALS_TEST_OUT");
-    char path[512];
-    FILE *f;
+    char name[32];
 
-    if (dir == NULL)
-        return;
-    snprintf(path, sizeof(path), "%s/jsonrpc_%03d.json", dir, seq++);
-    if ((f = fopen(path, "w")) != NULL) {
-        fputs(text, f);
-        fclose(f);
-    }
+    snprintf(name, sizeof(name), "jsonrpc_%03d", seq++);
+    snap_keep(name, text);
 }
 
 /* The response text to body ("" when nothing is sent). New string. */

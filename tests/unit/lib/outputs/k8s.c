@@ -8,27 +8,9 @@
 
 #include <cmocka.h>
 
-#include "instance.h"
-#include "outputs/format.h"
 #include "fakeclock.h"
-#include "snapshot.h"
-
-typedef struct script {
-    vitals_status_t status;
-    const char *error;
-    const char *description;
-} script_t;
-
-static void scripted(vitals_result_t *r, void *d)
-{
-    const script_t *s = d;
-
-    vitals_result_set_status(r, s->status);
-    if (s->error != NULL)
-        vitals_result_set_error(r, "%s", s->error);
-    if (s->description != NULL)
-        vitals_result_set_description(r, "%s", s->description);
-}
+#include "outputs/format.h"
+#include "snaptest.h"
 
 static void add(vitals_t *v, const char *name, const script_t *s,
                 const char *tag)
@@ -40,30 +22,6 @@ static void add(vitals_t *v, const char *name, const script_t *s,
     o.ntags = tag != NULL;
     assert_int_equal(vitals_add_check(v, name, &o, scripted, (void *)s, NULL),
                      0);
-}
-
-static vitals_t *instance(void)
-{
-    vitals_t *v = vitals_new();
-
-    assert_non_null(v);
-    vitals_engine(v)->clock = &fake_clock;
-    return v;
-}
-
-static vitals_snapshot_t *run(vitals_t *v)
-{
-    vrun_t *r = vengine_due(vitals_engine(v), fake.mono);
-
-    while (r != NULL) {
-        vrun_t *next = r->next;
-
-        vengine_execute(r);
-        vengine_finish(vitals_engine(v), r, fake.mono + 1000);
-        r = next;
-    }
-    vengine_publish(vitals_engine(v), fake.mono);
-    return vitals_snapshot_get(v);
 }
 
 static void expect(vitals_snapshot_t *s, const vselect_t *sel, int details,
@@ -86,13 +44,13 @@ static void test_passing(void **state)
 {
     script_t ok = {VITALS_HEALTHY, NULL, NULL};
     script_t slow = {VITALS_DEGRADED, NULL, "replica lag 12 s"};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
     add(v, "ping", &ok, NULL);
     add(v, "etcd", &slow, NULL);
-    s = run(v);
+    s = snap_run(v);
     expect(s, NULL, 1, "livez", 0, "ok");
     expect(s, NULL, 0, "livez", 0, "ok");
     /* Degraded still serves: "[+]... ok", and the probe passes. */
@@ -109,14 +67,14 @@ static void test_failing_is_always_verbose(void **state)
     script_t ok = {VITALS_HEALTHY, NULL, NULL};
     script_t down = {VITALS_UNHEALTHY, "dial tcp 10.0.0.5:2379: connection "
                                        "refused", "etcd cluster"};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
     add(v, "ping", &ok, NULL);
     add(v, "etcd", &down, NULL);
     add(v, "log", &ok, NULL);
-    s = run(v);
+    s = snap_run(v);
     /* Without details, only the verdict: no check names to enumerate. */
     expect(s, NULL, 0, "livez", 0, "livez check failed\n");
     expect(s, NULL, 0, "readyz", 1, "readyz check failed\n");
@@ -134,7 +92,7 @@ static void test_reasons(void **state)
     script_t described = {VITALS_UNHEALTHY, NULL, "only a\ndescription"};
     script_t bare = {VITALS_UNHEALTHY, NULL, NULL};
     vitals_check_opts_t o;
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
@@ -144,7 +102,7 @@ static void test_reasons(void **state)
     vitals_check_opts_init(&o);
     o.initial_delay_ms = 60000;
     vitals_add_check(v, "later", &o, scripted, &bare, NULL);
-    s = run(v);
+    s = snap_run(v);
     /* One line per check whatever the message holds; a CRLF is one
      * space. */
     expect(s, NULL, 1, "readyz", 1,
@@ -164,14 +122,14 @@ static void test_views(void **state)
     vselect_t live = {.probe = "live"}, ready = {.probe = "ready"};
     const char *excl[] = {"migrations"};
     vselect_t not_migrations = {.exclude = excl, .nexclude = 1};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
     add(v, "ping", &ok, NULL);         /* untagged: readiness only */
     add(v, "deadlock", &ok, "live");
     add(v, "migrations", &down, "ready");
-    s = run(v);
+    s = snap_run(v);
     /* The view's status decides, not the snapshot's. */
     expect(s, &live, 0, "livez", 0, "ok");
     expect(s, &live, 1, "livez", 1, "[+]deadlock ok\nlivez check passed\n");
@@ -193,13 +151,13 @@ static void test_exclude_unknown(void **state)
     script_t ok = {VITALS_HEALTHY, NULL, NULL};
     const char *excl[] = {"zz", "ping", "aa", "zz"};
     vselect_t sel = {.probe = "ready", .exclude = excl, .nexclude = 4};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
     add(v, "ping", &ok, NULL);
     add(v, "db", &ok, "ready");
-    s = run(v);
+    s = snap_run(v);
     expect(s, &sel, 1, "readyz", 1,
            "[+]ping excluded: ok\n[+]db ok\n"
            "warn: some health checks cannot be excluded: no matches for "
@@ -217,7 +175,7 @@ static void test_not_yet_run(void **state)
     vselect_t live = {.probe = "live"}, ready = {.probe = "ready"},
               startup = {.probe = "startup"};
     vitals_check_opts_t o;
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
@@ -227,7 +185,7 @@ static void test_not_yet_run(void **state)
     o.ntags = 1;
     vitals_add_check(v, "slowstart", &o, scripted, &ok, NULL);
     add(v, "db", &ok, NULL);
-    s = run(v);
+    s = snap_run(v);
     expect(s, &live, 1, "livez", 1, "[+]slowstart ok\nlivez check passed\n");
     expect(s, &ready, 1, "readyz", 1, "[+]db ok\nreadyz check passed\n");
     expect(s, &startup, 1, "startupz", 1,
@@ -235,7 +193,7 @@ static void test_not_yet_run(void **state)
            "startupz check failed\n");
     vitals_snapshot_release(s);
     fake.mono += 61 * VCLOCK_S;
-    s = run(v);
+    s = snap_run(v);
     expect(s, &startup, 1, "startupz", 0, "ok");
     vitals_snapshot_release(s);
     vitals_free(v);
@@ -248,13 +206,13 @@ static void test_lifecycle(void **state)
     script_t ok = {VITALS_HEALTHY, NULL, NULL};
     vselect_t live = {.probe = "live"}, ready = {.probe = "ready"},
               startup = {.probe = "startup"};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
     add(v, "db", &ok, NULL);
     add(v, "loop", &ok, "live");
-    s = run(v);
+    s = snap_run(v);
     vitals_snapshot_release(s);
     assert_int_equal(vitals_maintenance(v, "moving racks", 0), 0);
     s = vitals_snapshot_get(v);
@@ -278,11 +236,11 @@ static void test_lifecycle(void **state)
 
 static void test_no_checks(void **state)
 {
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
-    s = run(v);
+    s = snap_run(v);
     expect(s, NULL, 1, "livez", 0, "ok");
     expect(s, NULL, 1, "livez", 1, "livez check passed\n");
     vitals_snapshot_release(s);

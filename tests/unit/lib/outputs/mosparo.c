@@ -2,7 +2,7 @@
  * key order, databaseStatus from the whole snapshot, the joined error of the
  * view's unhealthy checks, what is withheld without details, statusCode.
  *
- * With VITALS_TEST_DUMP set to a directory, every body checked is also
+ * With VITALS_TEST_OUT set to a directory, every body checked is also
  * written there (mosparo-N.json), to validate against
  * docs/schemas/mosparo.json. */
 #include <setjmp.h>
@@ -14,28 +14,8 @@
 
 #include <cmocka.h>
 
-#include "instance.h"
 #include "outputs/format.h"
-#include "fakeclock.h"
-#include "snapshot.h"
-
-/* What a scripted check reports; NULL strings report nothing. */
-typedef struct script {
-    vitals_status_t status;
-    const char *error;
-    const char *description;
-} script_t;
-
-static void scripted(vitals_result_t *r, void *d)
-{
-    const script_t *s = d;
-
-    vitals_result_set_status(r, s->status);
-    if (s->error != NULL)
-        vitals_result_set_error(r, "%s", s->error);
-    if (s->description != NULL)
-        vitals_result_set_description(r, "%s", s->description);
-}
+#include "snaptest.h"
 
 static void add(vitals_t *v, const char *name, const script_t *s,
                 const char *tag, int critical)
@@ -50,45 +30,13 @@ static void add(vitals_t *v, const char *name, const script_t *s,
                      0);
 }
 
-static vitals_t *instance(void)
-{
-    vitals_t *v = vitals_new();
-
-    assert_non_null(v);
-    vitals_engine(v)->clock = &fake_clock;
-    return v;
-}
-
-/* Runs every due check inline and returns the published snapshot. */
-static vitals_snapshot_t *run(vitals_t *v)
-{
-    vrun_t *r = vengine_due(vitals_engine(v), fake.mono);
-
-    while (r != NULL) {
-        vrun_t *next = r->next;
-
-        vengine_execute(r);
-        vengine_finish(vitals_engine(v), r, fake.mono + 1000);
-        r = next;
-    }
-    vengine_publish(vitals_engine(v), fake.mono);
-    return vitals_snapshot_get(v);
-}
-
 static void dump(const char *text)
 {
     static int seq;
-    const char *dir = getenv("VITALS_TEST_DUMP");
-    char path[4096];
-    FILE *f;
+    char name[32];
 
-    if (dir == NULL)
-        return;
-    snprintf(path, sizeof(path), "%s/mosparo-%d.json", dir, ++seq);
-    if ((f = fopen(path, "w")) != NULL) {
-        fputs(text, f);
-        fclose(f);
-    }
+    snprintf(name, sizeof(name), "mosparo-%d", ++seq);
+    snap_keep(name, text);
 }
 
 /* The body for the view of s that sel selects, compared with want. */
@@ -114,14 +62,14 @@ static void expect(vitals_snapshot_t *s, const vselect_t *sel, int details,
 static void test_healthy(void **state)
 {
     script_t ok = {VITALS_HEALTHY, NULL, NULL};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
     vitals_set_service(v, "mosparo", NULL, NULL, NULL);
     add(v, "db", &ok, NULL, 1);
     add(v, "disk", &ok, NULL, 1);
-    s = run(v);
+    s = snap_run(v);
     expect(s, NULL, 1, "db", 200,
            "{\"service\":\"mosparo\",\"healthy\":true,"
            "\"databaseStatus\":\"connected\",\"error\":null,"
@@ -136,11 +84,11 @@ static void test_healthy(void **state)
 
 static void test_no_checks_no_service(void **state)
 {
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
-    s = run(v);
+    s = snap_run(v);
     expect(s, NULL, 1, NULL, 200,
            "{\"service\":\"vitals\",\"healthy\":true,"
            "\"databaseStatus\":\"not-configured\",\"error\":null,"
@@ -161,7 +109,7 @@ static void test_unhealthy_joins_messages(void **state)
     script_t disk = {VITALS_UNHEALTHY, NULL, "free space 2% below 5%"};
     script_t cache = {VITALS_UNHEALTHY, "redis timeout", NULL};
     script_t ok = {VITALS_HEALTHY, NULL, NULL};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
@@ -170,7 +118,7 @@ static void test_unhealthy_joins_messages(void **state)
     add(v, "web", &ok, NULL, 1);
     add(v, "disk", &disk, NULL, 1);
     add(v, "cache", &cache, NULL, 0); /* not critical: degraded */
-    s = run(v);
+    s = snap_run(v);
     expect(s, NULL, 1, "db", 500,
            "{\"service\":\"mosparo\",\"healthy\":false,"
            "\"databaseStatus\":\"connection-failed\",\"error\":\"db: "
@@ -198,13 +146,13 @@ static void test_database_outside_view(void **state)
     const char *tags[] = {"web"};
     vselect_t web = {.tags = tags, .ntags = 1};
     vselect_t db_only = {.name = "db"};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
     add(v, "db", &db, "storage", 1);
     add(v, "frontend", &ok, "web", 1);
-    s = run(v);
+    s = snap_run(v);
     /* The view is healthy; the database, outside it, is still shown. */
     expect(s, &web, 1, "db", 200,
            "{\"service\":\"vitals\",\"healthy\":true,"
@@ -221,12 +169,12 @@ static void test_database_outside_view(void **state)
 static void test_degraded_is_healthy(void **state)
 {
     script_t db = {VITALS_DEGRADED, NULL, "replica lag 12 s"};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
     add(v, "db", &db, NULL, 1);
-    s = run(v);
+    s = snap_run(v);
     expect(s, NULL, 1, "db", 200,
            "{\"service\":\"vitals\",\"healthy\":true,"
            "\"databaseStatus\":\"connected\",\"error\":null,"
@@ -239,14 +187,14 @@ static void test_not_yet_run(void **state)
 {
     script_t ok = {VITALS_HEALTHY, NULL, NULL};
     vitals_check_opts_t o;
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
     vitals_check_opts_init(&o);
     o.initial_delay_ms = 60000;
     vitals_add_check(v, "db", &o, scripted, &ok, NULL);
-    s = run(v);
+    s = snap_run(v);
     expect(s, NULL, 1, "db", 500,
            "{\"service\":\"vitals\",\"healthy\":false,"
            "\"databaseStatus\":\"connection-failed\","
@@ -262,7 +210,7 @@ static void test_odd_messages(void **state)
     script_t bare = {VITALS_UNHEALTHY, NULL, NULL};
     script_t lines = {VITALS_UNHEALTHY, "line 1\n\"line\" 2", NULL};
     script_t bytes = {VITALS_UNHEALTHY, "caf\xe9 \xc3\xa9", NULL};
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
 
     (void)state;
@@ -270,7 +218,7 @@ static void test_odd_messages(void **state)
     add(v, "bare", &bare, NULL, 1);
     add(v, "lines", &lines, NULL, 1);
     add(v, "bytes", &bytes, NULL, 1);
-    s = run(v);
+    s = snap_run(v);
     expect(s, NULL, 1, NULL, 500,
            "{\"service\":\"caf\xc3\xa9\",\"healthy\":false,"
            "\"databaseStatus\":\"not-configured\",\"error\":\"bare: "
@@ -282,13 +230,13 @@ static void test_odd_messages(void **state)
 
 static void test_null_http_status(void **state)
 {
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
     vview_t view;
     vbody_t *b;
 
     (void)state;
-    s = run(v);
+    s = snap_run(v);
     assert_int_equal(vview_init(&view, s, NULL), 0);
     b = vformat_mosparo(&view, NULL, NULL);
     assert_non_null(b);
@@ -300,14 +248,14 @@ static void test_null_http_status(void **state)
 
 static void test_unhealthy_view_without_checks(void **state)
 {
-    vitals_t *v = instance();
+    vitals_t *v = snap_instance();
     vitals_snapshot_t *s;
     vview_t view;
     unsigned status = 0;
     vbody_t *b;
 
     (void)state;
-    s = run(v);
+    s = snap_run(v);
     /* Put together by hand: unhealthy, yet no unhealthy check to name. */
     memset(&view, 0, sizeof(view));
     view.snap = s;

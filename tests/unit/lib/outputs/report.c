@@ -4,8 +4,8 @@
  * exception, nested results in data.entries, timeouts, checks not yet run,
  * details off, and views of a subset.
  *
- * With VITALS_REPORT_DUMP=dir, every body is also written to dir/<label>.json,
- * to validate against docs/schemas/report.json. */
+ * With VITALS_TEST_OUT=dir, every body is also written to
+ * dir/report_<label>.json, to validate against docs/schemas/report.json. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,10 +15,9 @@
 
 #include <cmocka.h>
 
-#include "instance.h"
-#include "outputs/format.h"
 #include "fakeclock.h"
-#include "snapshot.h"
+#include "outputs/format.h"
+#include "snaptest.h"
 
 /* How long each check's run takes, by name; 1 us when not listed. */
 typedef struct {
@@ -36,29 +35,25 @@ static int64_t cost_of(const char *name)
     return 1000;
 }
 
+static int64_t run_cost(const vrun_t *run)
+{
+    return cost_of(run->check->name);
+}
+
 static vitals_t *new_instance(const cost_t *table)
 {
-    vitals_t *v = vitals_new();
-
-    assert_non_null(v);
-    vitals_engine(v)->clock = &fake_clock;
     costs = table;
-    return v;
+    return snap_instance();
 }
 
 static void dump(const char *label, const char *text)
 {
-    const char *dir = getenv("VITALS_REPORT_DUMP");
-    char path[512];
-    FILE *f;
+    char name[128];
 
-    if (dir == NULL || label == NULL)
+    if (label == NULL)
         return;
-    snprintf(path, sizeof(path), "%s/%s.json", dir, label);
-    if ((f = fopen(path, "w")) != NULL) {
-        fputs(text, f);
-        fclose(f);
-    }
+    snprintf(name, sizeof(name), "report_%s", label);
+    snap_keep(name, text);
 }
 
 /* Runs every due check inline, each finishing after its cost, publishes,
@@ -66,16 +61,9 @@ static void dump(const char *label, const char *text)
 static char *render_view(vitals_t *v, const vselect_t *sel, int details,
                          const char *label)
 {
-    vrun_t *run = vengine_due(vitals_engine(v), fake.mono);
     vview_t view;
 
-    while (run != NULL) {
-        vrun_t *next = run->next;
-        vengine_execute(run);
-        vengine_finish(vitals_engine(v), run, fake.mono + cost_of(run->check->name));
-        run = next;
-    }
-    vengine_publish(vitals_engine(v), fake.mono);
+    snap_tick(v, run_cost);
     vitals_snapshot_t *s = vitals_snapshot_get(v);
     assert_int_equal(vview_init(&view, s, sel), 0);
     view.details = details;
