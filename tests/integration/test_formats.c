@@ -261,6 +261,33 @@ static void test_avalanche_and_jsonrpc(void **state)
     assert_int_equal(r.status, 204);
     assert_int_equal(r.len, 0);
     vresp_free(&r);
+
+    /* A batch asking for a 9th different result: that call gets -32000
+     * "Server error", in the shape the schema publishes. */
+    char batch[2048];
+    size_t used = 0;
+
+    for (int i = 0; i < 9; i++)
+        used += (size_t)snprintf(batch + used, sizeof(batch) - used,
+                                 "%s{\"jsonrpc\":\"2.0\",\"id\":%d,"
+                                 "\"method\":\"health.health\","
+                                 "\"params\":{\"tags\":[\"t%d\"]}}",
+                                 i == 0 ? "[" : ",", i, i);
+    snprintf(batch + used, sizeof(batch) - used, "]");
+    r = vd_request(d, "POST", "/ext/health", batch, ct);
+    assert_int_equal(r.status, 200);
+    assert_schema("jsonrpc.json", r.body);
+    j = vresp_json(&r);
+    assert_int_equal(json_array_size(j), 9);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_array_get(j, 8), "error"),
+                         "code")),
+                     -32000);
+    assert_string_equal(str(json_object_get(json_array_get(j, 8), "error"),
+                            "message"),
+                        "Server error");
+    json_decref(j);
+    vresp_free(&r);
     assert_int_equal(vd_stop(d), 0);
 }
 
