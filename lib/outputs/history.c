@@ -219,4 +219,5 @@ const voutput_t voutput_history = {
     .allow = "GET, HEAD", .answer = history_answer,
     .doc_format = "Each check's status changes, recent runs and uptime "
                   "(JSON)",
-    .doc_codes = "200; 400 bad query; 404 unknown check"};
+    .doc_codes = "200; 400 bad query; 403 without details; 404 unknown "
+                 "check"};

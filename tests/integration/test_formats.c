@@ -596,6 +596,161 @@ static void test_etag(void **state)
     assert_int_equal(vd_stop(d), 0);
 }
 
+/* GET path until the answer is 200 and a conditional GET with its ETag
+ * gets 304 (a heartbeat's new snapshot between the two makes it retry):
+ * the 304 carries the same ETag and Cache-Control, and no body. */
+static void expect_304(vd_t *d, const char *path, const char *cache)
+{
+    for (int tries = 0;; tries++) {
+        vresp_t r = vd_get(d, path);
+        char *etag = vresp_header(&r, "ETag"), hdr[160];
+
+        if (etag == NULL)
+            fail_msg("%s: no ETag", path);
+        vresp_free(&r);
+        snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag);
+        const char *h[] = {hdr, NULL};
+        r = vd_request(d, NULL, path, NULL, h);
+        if (r.status == 304) {
+            assert_int_equal(r.len, 0);
+            header_is(&r, "ETag", etag);
+            header_is(&r, "Cache-Control", cache);
+            free(etag);
+            vresp_free(&r);
+            return;
+        }
+        if (tries == 2)
+            fail_msg("%s with If-None-Match: %s: %ld", path, etag, r.status);
+        free(etag);
+        vresp_free(&r);
+    }
+}
+
+/* What docs/endpoints.md promises of the endpoints added with the page,
+ * the badges, the history and the metrics: the Content-Type, the
+ * Cache-Control (no-store but for the badges), an ETag that a 304
+ * honours, and 405 with Allow for a method they do not take. */
+static void test_promised_headers(void **state)
+{
+    static const struct {
+        const char *path, *type, *cache;
+        int etag; /* 0: the body is rendered per request (metrics) */
+    } eps[] = {
+        {"/health/status", "text/plain", "no-store", 1},
+        {"/startupz", "text/plain", "no-store", 1},
+        {"/history", "application/json", "no-store", 1},
+        {"/history?check=d&limit=1", "application/json", "no-store", 1},
+        {"/", "text/html; charset=utf-8", "no-store", 1},
+        {"/?format=json", "application/json", "no-store", 1},
+        {"/badge.svg", "image/svg+xml", "max-age=5", 1},
+        {"/badge/d.svg", "image/svg+xml", "max-age=5", 1},
+        {"/badge/d.svg?uptime=24h", "image/svg+xml", "max-age=5", 1},
+        {"/metrics", "text/plain; version=0.0.4; charset=utf-8", "no-store",
+         0},
+    };
+    vd_t *d = vd_start("listen: [\"127.0.0.1:0\"]\n"
+                       "history: {store: memory}\n"
+                       "checks:\n  d: {type: disk, path: /, interval: "
+                       "1h}\n");
+    vresp_t r;
+    char *v;
+
+    (void)state;
+    json_decref(vd_poll(d, "/ext/health", settled, NULL, 5000));
+    for (size_t i = 0; i < sizeof(eps) / sizeof(eps[0]); i++) {
+        r = vd_get(d, eps[i].path);
+        if (r.status != 200)
+            fail_msg("%s: %ld %s", eps[i].path, r.status, r.body);
+        header_is(&r, "Content-Type", eps[i].type);
+        header_is(&r, "Cache-Control", eps[i].cache);
+        v = vresp_header(&r, "ETag");
+        if ((v != NULL) != eps[i].etag)
+            fail_msg("%s: ETag %s", eps[i].path, v ? v : "missing");
+        free(v);
+        vresp_free(&r);
+        if (eps[i].etag)
+            expect_304(d, eps[i].path, eps[i].cache);
+        r = vd_request(d, "POST", eps[i].path, "{}", NULL);
+        assert_int_equal(r.status, 405);
+        header_is(&r, "Allow", "GET, HEAD");
+        vresp_free(&r);
+    }
+    /* The page's JSON is not sniffed as anything else either. */
+    r = vd_get(d, "/?format=json");
+    header_is(&r, "X-Content-Type-Options", "nosniff");
+    vresp_free(&r);
+    r = vd_get(d, "/");
+    header_is(&r, "X-Content-Type-Options", "nosniff");
+    vresp_free(&r);
+    assert_int_equal(vd_stop(d), 0);
+}
+
+/* A caller who may not see details: the history is a 403, a check's
+ * badge a 403 whether the check exists or not, and /metrics only the
+ * cached aggregate, with the snapshot's ETag. */
+static void test_without_details(void **state)
+{
+    vd_t *d = vd_start("listen: [\"127.0.0.1:0\"]\n"
+                       "access: {details: never}\n"
+                       "history: {store: memory}\n"
+                       "checks:\n  d: {type: disk, path: /, interval: "
+                       "1h}\n");
+    static const char *const forbidden[] = {
+        "/history", "/history?check=d", "/history?check=nope",
+        "/badge/d.svg", "/badge/nope.svg", "/badge/d.svg?uptime=24h"};
+    vresp_t r;
+
+    (void)state;
+    json_decref(vd_poll(d, "/ext/health", settled, NULL, 5000));
+    for (size_t i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++) {
+        r = vd_get(d, forbidden[i]);
+        if (r.status != 403)
+            fail_msg("%s: %ld, want 403", forbidden[i], r.status);
+        assert_null(strstr(r.body, "\"d\""));
+        vresp_free(&r);
+    }
+    expect_304(d, "/metrics", "no-store");
+    assert_int_equal(vd_stop(d), 0);
+}
+
+/* The history's and the badges' bad queries: each a 400 naming what is
+ * wrong. */
+static void test_bad_queries(void **state)
+{
+    static const struct {
+        const char *path, *says;
+    } cases[] = {
+        {"/history?check=d&check=d", "Give 'check' at most once"},
+        {"/history?since=a&since=b", "Give 'since' at most once"},
+        {"/history?limit=10001", "'limit' must be a number from 1 to 10000"},
+        {"/history?limit=5x", "'limit' must be a number from 1 to 10000"},
+        {"/history?since=2025-01-31", "'since' must be an RFC 3339 time"},
+        {"/badge/d.svg?uptime=24h&duration", "Give one of uptime and "
+                                             "duration, once"},
+        {"/badge/d.svg?uptime=24h&uptime=7d", "Give one of uptime and "
+                                              "duration, once"},
+        {"/badge/d.svg?duration=1y", "The window must be 24h, 7d or 30d"},
+        {"/badge.svg?duration", "uptime and duration are per check"},
+    };
+    vd_t *d = vd_start("listen: [\"127.0.0.1:0\"]\n"
+                       "history: {store: memory}\n"
+                       "checks:\n  d: {type: disk, path: /, interval: "
+                       "1h}\n");
+    vresp_t r;
+
+    (void)state;
+    json_decref(vd_poll(d, "/ext/health", settled, NULL, 5000));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = vd_get(d, cases[i].path);
+        if (r.status != 400 || strstr(r.body, cases[i].says) == NULL)
+            fail_msg("%s: %ld %s, want 400 with %s", cases[i].path,
+                     r.status, r.body, cases[i].says);
+        header_is(&r, "Content-Type", "application/json");
+        vresp_free(&r);
+    }
+    assert_int_equal(vd_stop(d), 0);
+}
+
 static void test_endpoint_config(void **state)
 {
     vd_t *d;
@@ -661,6 +816,9 @@ int main(void)
         cmocka_unit_test(test_one_check),
         cmocka_unit_test(test_request_rules),
         cmocka_unit_test(test_etag),
+        cmocka_unit_test(test_promised_headers),
+        cmocka_unit_test(test_without_details),
+        cmocka_unit_test(test_bad_queries),
         cmocka_unit_test(test_endpoint_config),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
