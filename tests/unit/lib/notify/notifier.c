@@ -1,7 +1,8 @@
 /* notifier.c - unit tests for the notifier's thread (lib/notify/
  * notifier.c) against the canned HTTP peer on 127.0.0.1: one request per
- * transition, a retry after a 500 (and none after a 400), the headers
- * sent, and a heartbeat that stops when snapshots stop. */
+ * transition, a retry after a 500, 429 or 408 with a doubling wait until
+ * the retries run out (and none after a 400), the headers sent, and a
+ * heartbeat (GET or POST) that stops when snapshots stop. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -154,6 +155,37 @@ static void test_no_retry_after_400(void **state)
     peer_stop(p);
 }
 
+/* 429 and 408 say "later" as a 5xx does: retried, each wait twice the
+ * one before, and given up after `retries` more attempts. */
+static void test_retry_later_then_give_up(void **state)
+{
+    static const unsigned statuses[] = {429, 408};
+
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        peer_t *p = peer_start((const peer_answer_t[]){
+            {.path = "/hook", .status = statuses[i], .body = "later"}, {0}});
+        char want[128];
+        vnotifier_t *n;
+
+        n = start_hook(p, "\"backoff\": \"100ms\", \"retries\": 2");
+        wait_hits(p, 3);
+        usleep(500000);
+        assert_int_equal(peer_hits(p), 3);
+        snprintf(want, sizeof(want),
+                 "db firing failed (HTTP %u: later); retrying in 100 ms "
+                 "(2 left)",
+                 statuses[i]);
+        assert_true(logged(want));
+        assert_true(logged("; retrying in 200 ms (1 left)"));
+        snprintf(want, sizeof(want), "db firing not sent: HTTP %u: later",
+                 statuses[i]);
+        assert_true(logged(want));
+        stop(n);
+        peer_stop(p);
+    }
+}
+
 /* A reload with the same target keeps what it knew: db neither fires
  * again nor is forgotten, and its recovery is sent. */
 static void test_reload_keeps_state(void **state)
@@ -242,14 +274,39 @@ static void test_heartbeat(void **state)
     peer_stop(p);
 }
 
+/* method: POST pings with an empty body. */
+static void test_heartbeat_post(void **state)
+{
+    peer_t *p = peer_start((const peer_answer_t[]){
+        {.path = "/ping", .status = 200}, {0}});
+    char json[512], last[1024];
+    vnotifier_t *n;
+
+    (void)state;
+    snprintf(json, sizeof(json),
+             "{\"notify\": [{\"type\": \"heartbeat\", \"url\": "
+             "\"http://127.0.0.1:%d/ping\", \"method\": \"POST\"}]}",
+             peer_port(p));
+    publish(nt_failing("db", vclock_mono(&vclock_system)), NULL);
+    n = start(json);
+    wait_hits(p, 1);
+    peer_last(p, last, sizeof(last));
+    assert_non_null(strstr(last, "POST /ping HTTP/1.1\r\n"));
+    assert_non_null(strstr(last, "Content-Length: 0\r\n"));
+    stop(n);
+    peer_stop(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_after_500),
         cmocka_unit_test(test_no_retry_after_400),
+        cmocka_unit_test(test_retry_later_then_give_up),
         cmocka_unit_test(test_reload_keeps_state),
         cmocka_unit_test(test_api),
         cmocka_unit_test(test_heartbeat),
+        cmocka_unit_test(test_heartbeat_post),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
