@@ -346,8 +346,6 @@ int vengine_maintenance(vengine_t *e, const char *reason, int64_t for_ms)
     e->maint_reason = copy;
     e->maint_until = copy != NULL && for_ms > 0 ? now + for_ms * VCLOCK_MS
                                                  : 0;
-    e->maint_until_real =
-        e->maint_until ? vclock_real(e->clock) + for_ms * VCLOCK_MS : 0;
     vengine_log(e, VITALS_LOG_INFO, copy ? "maintenance on: %s" : "maintenance off%s",
                 copy ? copy : "");
     e->dirty = e->urgent = 1;
@@ -367,7 +365,7 @@ int64_t vengine_tick(vengine_t *e, int64_t now)
                     e->maint_reason);
         free(e->maint_reason);
         e->maint_reason = NULL;
-        e->maint_until = e->maint_until_real = 0;
+        e->maint_until = 0;
         e->dirty = e->urgent = 1;
     }
     if (now >= next) {

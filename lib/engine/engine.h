@@ -123,7 +123,6 @@ struct vengine {
     int drain_fails_all;
     char *maint_reason;      /* non-NULL: in maintenance */
     int64_t maint_until;     /* monotonic; 0: until turned off */
-    int64_t maint_until_real;
 
     pthread_mutex_t snap_lock; /* only for swapping and taking snap */
     vitals_snapshot_t *snap;

@@ -109,7 +109,9 @@ static int copy_lifecycle(vitals_snapshot_t *s, vengine_t *e)
     s->started_up = e->started_up || all_ran;
     s->draining = e->draining;
     s->drain_fails_all = e->drain_fails_all;
-    s->maintenance_until_ns = e->maint_until_real;
+    /* The wall clock time the monotonic deadline falls on, as of now. */
+    s->maintenance_until_ns =
+        e->maint_until ? s->time_ns + (e->maint_until - s->mono_ns) : 0;
     if (e->maint_reason != NULL &&
         (s->maintenance = s->maintenance_reason = strdup(e->maint_reason)) ==
             NULL)
