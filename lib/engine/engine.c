@@ -346,8 +346,6 @@ int vengine_maintenance(vengine_t *e, const char *reason, int64_t for_ms)
     e->maint_reason = copy;
     e->maint_until = copy != NULL && for_ms > 0 ? now + for_ms * VCLOCK_MS
                                                  : 0;
-    e->maint_until_real =
-        e->maint_until ? vclock_real(e->clock) + for_ms * VCLOCK_MS : 0;
     vengine_log(e, VITALS_LOG_INFO, copy ? "maintenance on: %s" : "maintenance off%s",
                 copy ? copy : "");
     e->dirty = e->urgent = 1;
@@ -367,7 +365,7 @@ int64_t vengine_tick(vengine_t *e, int64_t now)
                     e->maint_reason);
         free(e->maint_reason);
         e->maint_reason = NULL;
-        e->maint_until = e->maint_until_real = 0;
+        e->maint_until = 0;
         e->dirty = e->urgent = 1;
     }
     if (now >= next) {
@@ -393,65 +391,64 @@ static void set_reported(vengine_t *e, vcheck_t *c, vitals_status_t s,
 {
     vitals_log_level_t level = s == VITALS_HEALTHY ? VITALS_LOG_INFO
                                                    : VITALS_LOG_WARN;
+    vstreak_t *k = &c->streak;
 
     vengine_log(e, level, "check %s: %s -> %s%s%s", c->name,
-         status_word(c->has_reported, c->reported), vitals_status_name(s),
+         status_word(c->has_reported, k->status), vitals_status_name(s),
          why ? ": " : "", why ? why : "");
     if (c->has_reported)
         c->transitions++;
     /* The same status as before a restart: it has held since then. */
-    if (c->has_reported || !c->has_restored || s != c->restored ||
-        c->since_ns == 0)
-        c->since_ns = vclock_real(e->clock);
-    c->reported = s;
+    if (c->has_reported || !k->has_status || s != k->status ||
+        k->since_ns == 0)
+        k->since_ns = vclock_real(e->clock);
+    k->status = s;
+    k->has_status = 1;
     c->has_reported = 1;
     /* A status change is what readers wait for: publish it at once
      * rather than at the next publish interval. */
     e->urgent = 1;
 }
 
-/* Hands the run just applied to the history (e->lock held). had and
- * before: whether c had reported, and what, before the run. */
+/* Hands the run just applied to the history (e->lock held). has_from and
+ * from: the reported status before the run, of this process or restored. */
 static void emit_run(vengine_t *e, const vcheck_t *c, vitals_status_t result,
                      const char *why, int64_t start_real, int64_t duration,
-                     int had, vitals_status_t before)
+                     int has_from, vitals_status_t from)
 {
     vhist_rec_t h = {
         .check = c->name, .time_ns = start_real, .duration_ns = duration,
-        .status = c->reported, .result = result,
+        .status = c->streak.status, .result = result,
         .error = result != VITALS_HEALTHY ? why : NULL,
-        .has_from = had || c->has_restored,
-        .from = had ? before : c->restored,
-        .streak = {c->contiguous_failures, c->first_failure_ns,
-                   c->last_success_ns, c->since_ns, 1, c->reported}};
+        .transition = !has_from || from != c->streak.status,
+        .has_from = has_from, .from = from, .streak = c->streak};
 
-    if (e->on_run == NULL)
-        return;
-    h.transition = !h.has_from || h.from != c->reported;
-    e->on_run(&h, e->on_run_data);
+    if (e->on_run != NULL)
+        e->on_run(&h, e->on_run_data);
 }
 
 /* Applies one finished (frozen) result to c; takes the reference on r. */
 static void apply_result(vengine_t *e, vcheck_t *c, vitals_result_t *r,
                          int64_t start_real, int64_t duration)
 {
-    vitals_status_t s = r->status, before = c->reported;
+    vstreak_t *k = &c->streak;
+    vitals_status_t s = r->status, before = k->status;
     const char *why = r->error != NULL ? r->error : r->description;
-    int had = c->has_reported;
+    int had = k->has_status;
 
     c->runs[r->status]++;
     /* A non-critical check can make the whole degraded, never unhealthy. */
     if (!c->critical && s == VITALS_UNHEALTHY)
         s = VITALS_DEGRADED;
     if (r->status != VITALS_HEALTHY) {
-        if (c->contiguous_failures++ == 0)
-            c->first_failure_ns = start_real;
+        if (k->contiguous_failures++ == 0)
+            k->first_failure_ns = start_real;
         free(c->last_error);
         c->last_error = why != NULL ? strdup(why) : NULL;
     } else {
-        c->contiguous_failures = 0;
-        c->first_failure_ns = 0;
-        c->last_success_ns = start_real;
+        k->contiguous_failures = 0;
+        k->first_failure_ns = 0;
+        k->last_success_ns = start_real;
     }
     if (c->has_reported && s == c->streak_status) {
         c->streak_len++;
@@ -461,7 +458,7 @@ static void apply_result(vengine_t *e, vcheck_t *c, vitals_result_t *r,
     }
     if (!c->has_reported) {
         set_reported(e, c, s, s != VITALS_HEALTHY ? why : NULL);
-    } else if (s != c->reported) {
+    } else if (s != k->status) {
         unsigned need = s == VITALS_HEALTHY ? c->success_threshold
                                             : c->failure_threshold;
 

@@ -47,19 +47,17 @@ struct vcheck {
     int64_t wake;    /* next event: the due time, or the running deadline */
     size_t heap_pos; /* index in v->heap, or SIZE_MAX */
     vitals_result_t *last; /* frozen; NULL before the first result */
-    int has_reported;
-    vitals_status_t reported;
-    vitals_status_t streak_status;
+    int has_reported; /* a run of this process reported streak.status */
+    /* The failure streak and the reported status (streak.status), as the
+     * history stores them. Before the first run, what vengine_restore
+     * brought back from before a restart (if anything): the first result
+     * is a transition only when it differs. */
+    vstreak_t streak;
+    vitals_status_t streak_status; /* of the latest results, in a row */
     unsigned streak_len;
-    uint64_t contiguous_failures;
-    int64_t first_failure_ns, last_success_ns, timestamp_ns, duration_ns;
+    int64_t timestamp_ns, duration_ns;
     char *last_error;
-    int64_t since_ns; /* wall clock of the last reported change */
     uint64_t runs[3], timeouts, transitions;
-    /* The reported status before a restart (vengine_restore): the first
-     * result is a transition only when it differs. */
-    int has_restored;
-    vitals_status_t restored;
 };
 
 /* One run of a check, handed to a worker. */
@@ -125,7 +123,6 @@ struct vengine {
     int drain_fails_all;
     char *maint_reason;      /* non-NULL: in maintenance */
     int64_t maint_until;     /* monotonic; 0: until turned off */
-    int64_t maint_until_real;
 
     pthread_mutex_t snap_lock; /* only for swapping and taking snap */
     vitals_snapshot_t *snap;

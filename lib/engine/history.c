@@ -21,12 +21,7 @@ int vengine_restore(vengine_t *e, const char *name, const vstreak_t *s)
     } else if (c->has_reported) {
         rc = VITALS_EBUSY;
     } else {
-        c->contiguous_failures = s->contiguous_failures;
-        c->first_failure_ns = s->first_failure_ns;
-        c->last_success_ns = s->last_success_ns;
-        c->since_ns = s->since_ns;
-        c->has_restored = s->has_status;
-        c->restored = s->status;
+        c->streak = *s;
         e->dirty = 1;
     }
     pthread_mutex_unlock(&e->lock);

@@ -50,7 +50,7 @@ static int fill_entry(vsnap_entry_t *e, vkeep_t *k, vcheck_t *c)
     p->ntags = c->ntags;
     p->data_json = "{}";
     e->component_type = c->type ? c->type->component_type : "component";
-    e->since_ns = c->since_ns;
+    e->since_ns = c->streak.since_ns;
     memcpy(e->runs, c->runs, sizeof(e->runs));
     e->timeouts = c->timeouts;
     e->transitions = c->transitions;
@@ -68,14 +68,14 @@ static int fill_entry(vsnap_entry_t *e, vkeep_t *k, vcheck_t *c)
         e->unit = r->unit;
         e->observed = r->observed;
     }
-    p->status = c->reported;
+    p->status = c->streak.status;
     p->description = r->description ? r->description : c->default_description;
     p->data_json = r->data_json;
     p->timestamp_ns = c->timestamp_ns;
     p->duration_ns = c->duration_ns;
-    p->contiguous_failures = c->contiguous_failures;
-    p->first_failure_ns = c->first_failure_ns;
-    p->last_success_ns = c->last_success_ns;
+    p->contiguous_failures = c->streak.contiguous_failures;
+    p->first_failure_ns = c->streak.first_failure_ns;
+    p->last_success_ns = c->streak.last_success_ns;
     p->children = r->child_states;
     p->nchildren = r->child_states != NULL ? r->nchildren : 0;
     e->children = r->child_entries;
@@ -109,7 +109,9 @@ static int copy_lifecycle(vitals_snapshot_t *s, vengine_t *e)
     s->started_up = e->started_up || all_ran;
     s->draining = e->draining;
     s->drain_fails_all = e->drain_fails_all;
-    s->maintenance_until_ns = e->maint_until_real;
+    /* The wall clock time the monotonic deadline falls on, as of now. */
+    s->maintenance_until_ns =
+        e->maint_until ? s->time_ns + (e->maint_until - s->mono_ns) : 0;
     if (e->maint_reason != NULL &&
         (s->maintenance = s->maintenance_reason = strdup(e->maint_reason)) ==
             NULL)

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "engine/engine.h"
 
@@ -57,12 +56,6 @@ static void pool_unref_locked(vpool_t *p)
     free(p);
 }
 
-static struct timespec abs_mono(int64_t ns)
-{
-    struct timespec ts = {(time_t)(ns / VCLOCK_S), (long)(ns % VCLOCK_S)};
-    return ts;
-}
-
 static void *worker_main(void *arg)
 {
     vpool_t *p = arg;
@@ -74,7 +67,7 @@ static void *worker_main(void *arg)
 
         while (p->head == NULL && !p->stopping) {
             struct timespec until =
-                abs_mono(vclock_mono(&vclock_system) + POOL_IDLE_NS);
+                vclock_timespec(vclock_mono(&vclock_system) + POOL_IDLE_NS);
             int rc;
 
             p->nidle++;
@@ -239,7 +232,7 @@ static void *scheduler_main(void *arg)
         if (wake == INT64_MAX) {
             pthread_cond_wait(&e->wake, &e->lock);
         } else if (wake > now) {
-            struct timespec until = abs_mono(wake);
+            struct timespec until = vclock_timespec(wake);
 
             pthread_cond_timedwait(&e->wake, &e->lock, &until);
         }

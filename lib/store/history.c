@@ -418,11 +418,9 @@ static void retain(vhistory_t *h, int64_t now)
 
 static void wait_ns(vhistory_t *h, int64_t ns)
 {
-    int64_t until = vclock_real(&vclock_system) + ns;
-    struct timespec ts = {(time_t)(until / VCLOCK_S),
-                          (long)(until % VCLOCK_S)};
+    struct timespec until = vclock_timespec(vclock_real(&vclock_system) + ns);
 
-    pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+    pthread_cond_timedwait(&h->cv, &h->mu, &until);
 }
 
 static void *writer_main(void *arg)

@@ -5,6 +5,7 @@
 #define VITALS_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 typedef struct vclock {
     int64_t (*mono_ns)(void *data);
@@ -28,5 +29,13 @@ int vclock_parse_rfc3339(const char *s, int64_t *ns);
 
 #define VCLOCK_MS 1000000LL
 #define VCLOCK_S 1000000000LL
+
+/* ns (of either clock, 0 or more) as the struct timespec that
+ * pthread_cond_timedwait and clock_nanosleep take. */
+static inline struct timespec vclock_timespec(int64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / VCLOCK_S), (long)(ns % VCLOCK_S)};
+    return ts;
+}
 
 #endif

@@ -168,11 +168,50 @@ static void test_errors(void **state)
     vitals_free(v);
 }
 
+/* Each bad argument include/vitals.h names, for both lists. */
+static void test_bad_arguments(void **state)
+{
+    vitals_t *v = vitals_new();
+    vitals_history_t *h = NULL;
+    (void)state;
+
+    assert_int_equal(vitals_on_transition(NULL, on_transition, NULL),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_history_runs(v, NULL, 0, 1, &h), VITALS_EINVAL);
+    assert_int_equal(vitals_history_runs(v, "db", -1, 1, &h), VITALS_EINVAL);
+    assert_int_equal(vitals_history_runs(v, "db", 0, 10001, &h),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_history_runs(v, "db", 0, 1, NULL), VITALS_EINVAL);
+    assert_int_equal(vitals_history_transitions(v, "db", 0, 0, &h),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_history_transitions(NULL, "db", 0, 1, &h),
+                     VITALS_EINVAL);
+    assert_null(h);
+    /* The largest limit is fine; a list of transitions has no runs. */
+    assert_int_equal(vitals_history_transitions(v, "db", 0, 10000, &h),
+                     VITALS_OK);
+    assert_int_equal(vitals_history_count(h), 0);
+    assert_null(vitals_history_run(h, 0));
+    assert_null(vitals_history_transition(h, 0));
+    vitals_history_free(h);
+    vitals_history_free(NULL);
+    assert_int_equal(vitals_history_count(NULL), 0);
+    assert_int_equal(vitals_history_uptime(NULL, "db", 1000, NULL, NULL),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_history_uptime(v, NULL, 1000, NULL, NULL),
+                     VITALS_EINVAL);
+    assert_int_equal(vitals_history_uptime(v, "db", 1000, NULL, NULL),
+                     VITALS_OK);
+    assert_int_equal(vitals_set_history(NULL, "{}", NULL), VITALS_EINVAL);
+    vitals_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restart_restores),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_bad_arguments),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
