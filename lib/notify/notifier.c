@@ -320,15 +320,12 @@ static void adopt(vnotifier_t *n, vnotify_targets_t *ts)
 
 static void wait_until(vnotifier_t *n, int64_t due)
 {
-    struct timespec ts;
+    struct timespec ts = vclock_timespec(due);
 
-    if (due == INT64_MAX) {
+    if (due == INT64_MAX)
         pthread_cond_wait(&n->cond, &n->mu);
-        return;
-    }
-    ts.tv_sec = (time_t)(due / VCLOCK_S);
-    ts.tv_nsec = (long)(due % VCLOCK_S);
-    pthread_cond_timedwait(&n->cond, &n->mu, &ts);
+    else
+        pthread_cond_timedwait(&n->cond, &n->mu, &ts);
 }
 
 static void *thread_main(void *arg)
